@@ -1,0 +1,131 @@
+# argo-server: build, install, test, demo, bench.
+# Flags from the environment (dpkg-buildflags hardening) are kept: we only
+# append what the code needs.
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+WARNFLAGS	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+		  -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+		  -Wno-format-nonliteral
+ARGO_CPPFLAGS	= -D_GNU_SOURCE -DARGO_VERSION='"$(VERSION)"'
+INIH_CFLAGS	:= $(shell pkg-config --cflags inih 2>/dev/null)
+INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+LIBS		= $(INIH_LIBS) -lcrypt
+
+ALL_CFLAGS	= $(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS) $(CFLAGS) $(WARNFLAGS)
+
+# Build directory: one per flavour (plain, asan), so they never mix objects.
+B		?= build/plain
+SRCS		:= $(wildcard src/*.c)
+LIBSRCS		:= $(filter-out src/main.c,$(SRCS))
+LIBOBJS		:= $(LIBSRCS:src/%.c=$(B)/obj/%.o)
+UNITSRCS	:= $(wildcard tests/unit/test_*.c)
+UNITBINS	:= $(UNITSRCS:tests/unit/%.c=$(B)/unit/%)
+FUZZSRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZNAMES	:= $(FUZZSRCS:tests/fuzz/%.c=%)
+CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+SAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		  -fno-omit-frame-pointer
+PYTEST		= python3 -m pytest -q -p no:cacheprovider
+E2E_ARGS	?=
+
+.PHONY: all clean install deps check check-plain check-asan check-valgrind \
+	unit e2e fake-xen-check fuzz-replay fuzz lint demo bench soak check-deb
+
+all: argo-server
+
+argo-server: $(B)/argo-server
+	cp $(B)/argo-server $@
+
+$(B)/argo-server: $(B)/obj/main.o $(B)/libargo.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libargo.a: $(LIBOBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj $(B)/unit $(B)/fuzz:
+	mkdir -p $@
+
+$(B)/unit/%: tests/unit/%.c $(B)/libargo.a $(wildcard tests/unit/*.h) | $(B)/unit
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(B)/libargo.a \
+		$(CMOCKA_LIBS) $(LIBS)
+
+# Fuzz harnesses built with any compiler replay their corpus through a
+# small main(); `make fuzz` builds them with clang's libFuzzer instead.
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libargo.a | $(B)/fuzz
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+		$(B)/libargo.a $(LIBS)
+
+# ---------------------------------------------------------------- tests
+
+# Installs what the build and the tests need when it is missing (as root,
+# with apt-get); a no-op on a machine that has everything.
+deps:
+	@sh tests/deps.sh
+
+unit: $(UNITBINS)
+	@set -e; for t in $(UNITBINS); do echo "== $$t"; $$t; done
+
+fuzz-replay: $(FUZZNAMES:%=$(B)/fuzz/%)
+	@set -e; for f in $(FUZZNAMES); do \
+		echo "== replay $$f"; $(B)/fuzz/$$f tests/fuzz/corpus/$$f; done
+
+fake-xen-check:
+	$(PYTEST) tests/fake-xen
+
+e2e: $(B)/argo-server
+	ARGO_BIN=$(CURDIR)/$(B)/argo-server $(PYTEST) tests/e2e $(E2E_ARGS)
+
+check-plain: argo-server unit fuzz-replay e2e
+
+check-asan:
+	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		unit fuzz-replay e2e
+
+# The end-to-end suite with the daemon (and every process it forks) under
+# valgrind; any error or definite leak fails the run.
+check-valgrind: $(B)/argo-server
+	ARGO_WRAPPER="valgrind -q --trace-children=yes --error-exitcode=99 \
+	    --leak-check=full --errors-for-leak-kinds=definite \
+	    --trace-children-skip=*/fake-xen,*/xl,*/xm,/usr/bin/*" \
+	ARGO_BIN=$(CURDIR)/$(B)/argo-server $(PYTEST) tests/e2e -m "not slow" $(E2E_ARGS)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) CC=clang B=build/clang all
+	$(MAKE) fake-xen-check
+	$(MAKE) check-plain
+	$(MAKE) check-asan
+	$(MAKE) check-valgrind
+
+# ---------------------------------------------------------------- other
+
+install: argo-server
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/argo-server
+	install -m 0755 argo-server $(DESTDIR)$(SBINDIR)/argo-server
+	if [ -f man/argo-server.8 ]; then install -m 0644 man/argo-server.8 $(DESTDIR)$(MANDIR)/man8/; fi
+	if [ -f man/argo-server.conf.5 ]; then install -m 0644 man/argo-server.conf.5 $(DESTDIR)$(MANDIR)/man5/; fi
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/argo-server/argo-server.conf ]; then \
+		install -m 0640 etc/argo-server.conf $(DESTDIR)$(SYSCONFDIR)/argo-server/argo-server.conf; fi
+
+demo: deps
+	$(MAKE) all
+	sh tests/demo.sh
+
+clean:
+	rm -rf build argo-server
