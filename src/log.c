@@ -1,0 +1,135 @@
+/*
+ * log.c: stderr or syslog, chosen once at start-up.  Every message is one
+ * line; callers pass untrusted bytes through log_sanitize() first.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "defs.h"
+#include "log.h"
+
+static int	log_fg = 1;
+static int	log_dbg;
+
+void
+log_init(int foreground, int debug)
+{
+	log_fg = foreground;
+	log_dbg = debug;
+	if (!log_fg)
+		openlog("argo-server", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_setdebug(int debug)
+{
+	log_dbg = debug;
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+	char	msg[1024];
+	int	n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	if (suffix != NULL) {
+		size_t	used = strlen(msg);
+
+		snprintf(msg + used, sizeof(msg) - used, ": %s", suffix);
+	}
+	if (log_fg) {
+		/* One write per line so lines from many workers never mix. */
+		char	line[1100];
+
+		n = snprintf(line, sizeof(line), "argo-server[%ld]: %s\n",
+		    (long)getpid(), msg);
+		if (n > 0) {
+			if ((size_t)n >= sizeof(line))
+				n = sizeof(line) - 1;
+			(void)write(STDERR_FILENO, line, (size_t)n);
+		}
+	} else
+		syslog(pri, "%s", msg);
+}
+
+#define LOG_BODY(pri, suffix) do {		\
+	va_list ap;				\
+	va_start(ap, fmt);			\
+	vlog((pri), fmt, ap, (suffix));		\
+	va_end(ap);				\
+} while (0)
+
+void
+log_warn(const char *fmt, ...)
+{
+	int	saved = errno;
+
+	LOG_BODY(LOG_WARNING, strerror(saved));
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_WARNING, NULL);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_INFO, NULL);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	if (!log_dbg)
+		return;
+	LOG_BODY(LOG_DEBUG, NULL);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int	saved = errno;
+
+	LOG_BODY(LOG_CRIT, strerror(saved));
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_CRIT, NULL);
+	exit(1);
+}
+
+char *
+log_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t	i, n = 0, max;
+
+	if (dstlen == 0)
+		return (dst);
+	max = dstlen - 1;
+	if (max > ARGO_LOG_SANITIZE)
+		max = ARGO_LOG_SANITIZE;
+	for (i = 0; i < srclen && n < max; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[n++] = (c >= 0x21 && c <= 0x7e) ? (char)c : '?';
+	}
+	if (i < srclen && n >= 3 && dstlen > 3) {
+		dst[n - 3] = dst[n - 2] = dst[n - 1] = '.';
+	}
+	dst[n] = '\0';
+	return (dst);
+}

@@ -1,0 +1,27 @@
+/*
+ * log.h: one logging API for the master and the workers (OpenBSD log.c
+ * shape).  To stderr in the foreground, to syslog (daemon) when detached.
+ */
+#ifndef ARGO_LOG_H
+#define ARGO_LOG_H
+
+#include <stddef.h>
+
+#define LOG_ATTR_PRINTF	__attribute__((format(printf, 1, 2)))
+
+void	log_init(int foreground, int debug);
+void	log_setdebug(int debug);
+void	log_warn(const char *fmt, ...) LOG_ATTR_PRINTF;	/* + strerror */
+void	log_warnx(const char *fmt, ...) LOG_ATTR_PRINTF;
+void	log_info(const char *fmt, ...) LOG_ATTR_PRINTF;
+void	log_debug(const char *fmt, ...) LOG_ATTR_PRINTF;
+void	fatal(const char *fmt, ...) LOG_ATTR_PRINTF __attribute__((noreturn));
+void	fatalx(const char *fmt, ...) LOG_ATTR_PRINTF __attribute__((noreturn));
+
+/*
+ * Copy untrusted bytes for a log line: at most ARGO_LOG_SANITIZE of them,
+ * anything outside 0x21-0x7e becomes '?', "..." marks a cut.  Returns dst.
+ */
+char	*log_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * util.c: helpers shared by every module.  Allocation failure is fatal:
+ * a worker that cannot allocate a few bytes is replaced by the master.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "log.h"
+#include "util.h"
+
+int
+util_parse_long(const char *s, long min, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	if (s == NULL || *s == '\0')
+		return (-1);
+	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' &&
+	    s[1] <= '9')))
+		return (-1);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+size_t
+util_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t	len = strlen(src);
+
+	if (size > 0) {
+		size_t	n = len >= size ? size - 1 : len;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return (len);
+}
+
+int
+util_streq_ct(const char *a, const char *b)
+{
+	size_t		la = strlen(a), lb = strlen(b), i;
+	unsigned char	diff = (unsigned char)(la != lb);
+
+	for (i = 0; i < la && i < lb; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return (diff == 0);
+}
+
+void
+util_addrstr(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t buflen)
+{
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 =
+		    (const struct sockaddr_in6 *)(const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			if (inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf,
+			    (socklen_t)buflen) == NULL)
+				util_strlcpy(buf, "?", buflen);
+			return;
+		}
+	}
+	if (getnameinfo(sa, len, buf, (socklen_t)buflen, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		util_strlcpy(buf, "?", buflen);
+}
+
+long long
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+void *
+util_xmalloc(size_t n)
+{
+	void	*p = malloc(n == 0 ? 1 : n);
+
+	if (p == NULL)
+		fatal("malloc");
+	return (p);
+}
+
+void *
+util_xcalloc(size_t n, size_t sz)
+{
+	void	*p = calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz);
+
+	if (p == NULL)
+		fatal("calloc");
+	return (p);
+}
+
+char *
+util_xstrdup(const char *s)
+{
+	char	*p = strdup(s);
+
+	if (p == NULL)
+		fatal("strdup");
+	return (p);
+}
