@@ -1,0 +1,64 @@
+/*
+ * config.h: the configuration file, loaded into a fresh struct, validated
+ * as a whole, then swapped in by the caller (start-up and SIGHUP alike).
+ */
+#ifndef ARGO_CONFIG_H
+#define ARGO_CONFIG_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "acl.h"
+#include "defs.h"
+
+#define CONFIG_MAX_LISTEN	16
+
+struct user {
+	char	 *u_name;
+	char	 *u_hash;
+	int	  u_readonly;
+	int	  u_all;		/* instances = * */
+	char	**u_instances;		/* when !u_all */
+	size_t	  u_ninstances;
+	int	  u_line;		/* of the [user NAME] header */
+};
+
+struct config {
+	char		*c_path;
+	int		 c_port;
+	char		*c_listen[CONFIG_MAX_LISTEN];
+	size_t		 c_nlisten;
+	int		 c_workers;
+	int		 c_max_clients;
+	int		 c_max_per_host;
+	int		 c_idle_timeout;
+	int		 c_login_timeout;
+	int		 c_max_auth_tries;
+	char		*c_xen_dir;
+	char		*c_toolstack;
+	int		 c_toolstack_timeout;
+	char		*c_pidfile;		/* "" = none */
+	int		 c_anonymous_read;
+	struct acl_entry *c_allow;
+	size_t		 c_nallow;
+	struct user	*c_users;
+	size_t		 c_nusers;
+};
+
+/*
+ * Load and validate path.  On success *out is a new config (free it with
+ * config_free) and 0 is returned; on failure -1 and err holds one line
+ * "FILE:LINE: message" (or "FILE: message").
+ */
+int	config_load(const char *path, struct config **out, char *err,
+	    size_t errlen);
+/* Same from a string (unit tests, fuzzing); name is used in messages. */
+int	config_load_string(const char *name, const char *text,
+	    struct config **out, char *err, size_t errlen);
+void	config_free(struct config *c);
+
+const struct user *config_user(const struct config *c, const char *name);
+/* May this account see this instance? (NULL user: anonymous, sees all) */
+int	config_user_sees(const struct user *u, const char *instance);
+
+#endif
