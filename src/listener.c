@@ -1,0 +1,107 @@
+/*
+ * listener.c: socket, bind and listen for each configured address.
+ * IPv6 sockets get IPV6_V6ONLY so that "0.0.0.0 ::" binds two sockets on
+ * any host, whatever net.ipv6.bindv6only says.  Sockets are non-blocking:
+ * every idle worker polls them and the losers of accept() get EAGAIN.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "listener.h"
+
+#define LISTEN_BACKLOG	128
+
+static int
+open_one(const char *addr, int *port, int *fdp, char *err, size_t errlen)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd, on = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr,
+	    &((struct sockaddr_in *)(void *)&ss)->sin_addr) == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)*port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, addr,
+	    &((struct sockaddr_in6 *)(void *)&ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)*port);
+		len = sizeof(*sin6);
+	} else {
+		snprintf(err, errlen, "cannot listen on %s port %d: not a "
+		    "numeric address", addr, *port);
+		return (-1);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	if (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
+		goto fail;
+	if (listen(fd, LISTEN_BACKLOG) == -1)
+		goto fail;
+	if (*port == 0) {
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+			goto fail;
+		*port = ntohs(ss.ss_family == AF_INET ?
+		    ((struct sockaddr_in *)(void *)&ss)->sin_port :
+		    ((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+	}
+	*fdp = fd;
+	return (0);
+fail:
+	snprintf(err, errlen, "cannot listen on %s port %d: %s", addr, *port,
+	    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return (-1);
+}
+
+int
+listener_open(const struct config *c, int port, struct listeners *l,
+    char *err, size_t errlen)
+{
+	size_t	i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < c->c_nlisten; i++) {
+		if (open_one(c->c_listen[i], &port, &l->l_fd[l->l_n], err,
+		    errlen) == -1) {
+			listener_close(l);
+			return (-1);
+		}
+		snprintf(l->l_name[l->l_n], sizeof(l->l_name[0]),
+		    strchr(c->c_listen[i], ':') ? "[%s]:%d" : "%s:%d",
+		    c->c_listen[i], port);
+		l->l_n++;
+	}
+	return (0);
+}
+
+void
+listener_close(struct listeners *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->l_n; i++)
+		close(l->l_fd[i]);
+	l->l_n = 0;
+}
