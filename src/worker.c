@@ -1,0 +1,237 @@
+/*
+ * worker.c: a preforked worker.
+ *
+ * SIGTERM (stop) and SIGUSR1 (retire when idle) stay blocked except inside
+ * ppoll(), so a signal can never fall between accept() and the session,
+ * and never interrupts a request or a toolstack run.  Admission happens
+ * before a single byte is read: the allow-list on the numeric peer address,
+ * then max_clients and max_per_host, counted on the scoreboard.  A refusal
+ * is one line written without blocking, then close.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acl.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+#include "worker.h"
+
+volatile sig_atomic_t	worker_stop;
+static volatile sig_atomic_t worker_retire;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGTERM)
+		worker_stop = 1;
+	else if (sig == SIGUSR1)
+		worker_retire = 1;
+}
+
+static void
+set_state(struct board *b, int slot, int st)
+{
+	__atomic_store_n(&b->b_slots[slot].s_state, st, __ATOMIC_RELEASE);
+}
+
+/* The peer as (family, 16 bytes); v4-mapped v6 counts as its v4 host. */
+static void
+peer_key(const struct sockaddr_storage *ss, int *fam, unsigned char *addr)
+{
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		*fam = AF_INET;
+		memcpy(addr, &((const struct sockaddr_in *)(const void *)ss)->
+		    sin_addr, 4);
+		return;
+	}
+	const struct in6_addr *a6 =
+	    &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		*fam = AF_INET;
+		memcpy(addr, &a6->s6_addr[12], 4);
+	} else {
+		*fam = AF_INET6;
+		memcpy(addr, a6, 16);
+	}
+}
+
+/*
+ * Publish our peer, then count: two workers admitting at once both see
+ * each other, so the limits are never exceeded (at worst both refuse).
+ */
+static const char *
+admit(struct board *b, int slot, const struct config *c, int fam,
+    const unsigned char *addr)
+{
+	struct slot	*me = &b->b_slots[slot];
+	int		 i, all = 0, host = 0, f;
+
+	memcpy(me->s_addr, addr, 16);
+	__atomic_store_n(&me->s_family, fam, __ATOMIC_SEQ_CST);
+	for (i = 0; i <= ARGO_HARD_MAX_CLIENTS; i++) {
+		struct slot *s = &b->b_slots[i];
+
+		f = __atomic_load_n(&s->s_family, __ATOMIC_SEQ_CST);
+		if (f == 0)
+			continue;
+		all++;
+		if (f == fam && memcmp(s->s_addr, addr, 16) == 0)
+			host++;
+	}
+	if (all > c->c_max_clients)
+		return ("max_clients");
+	if (host > c->c_max_per_host)
+		return ("max_per_host");
+	return (NULL);
+}
+
+static void
+unadmit(struct board *b, int slot)
+{
+	__atomic_store_n(&b->b_slots[slot].s_family, 0, __ATOMIC_SEQ_CST);
+}
+
+/* One line per second at most for refusals, with the count it hid. */
+static int
+ratelimit(long long *last, int *quiet)
+{
+	long long	now = util_now_ms(), prev;
+
+	prev = __atomic_load_n(last, __ATOMIC_ACQUIRE);
+	if (now - prev < 1000 || !__atomic_compare_exchange_n(last, &prev,
+	    now, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		__atomic_add_fetch(quiet, 1, __ATOMIC_ACQ_REL);
+		return (-1);
+	}
+	return (__atomic_exchange_n(quiet, 0, __ATOMIC_ACQ_REL));
+}
+
+static void
+refuse(int fd, const char *line)
+{
+	/* Best effort: the socket is non-blocking and we close right away. */
+	(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void
+serve(const struct config *c, struct board *b, int slot, int fd,
+    const struct sockaddr_storage *ss, socklen_t sslen)
+{
+	char		 peer[64];
+	unsigned char	 addr[16];
+	const char	*why;
+	int		 fam, n;
+
+	util_addrstr((const struct sockaddr *)ss, sslen, peer, sizeof(peer));
+	if (!acl_match(c->c_allow, c->c_nallow, (const struct sockaddr *)ss,
+	    sslen)) {
+		refuse(fd, "400 ACCESS DENIED\n");
+		if ((n = ratelimit(&b->b_deny_logged, &b->b_deny_quiet)) >= 0)
+			log_info("denied peer=%s%s", peer, n > 0 ?
+			    " (and earlier ones not logged)" : "");
+		return;
+	}
+	peer_key(ss, &fam, addr);
+	if ((why = admit(b, slot, c, fam, addr)) != NULL) {
+		unadmit(b, slot);
+		refuse(fd, "400 SERVER BUSY\n");
+		if ((n = ratelimit(&b->b_busy_logged, &b->b_busy_quiet)) >= 0)
+			log_info("busy peer=%s reason=%s%s", peer, why,
+			    n > 0 ? " (and earlier ones not logged)" : "");
+		return;
+	}
+	session_run(c, fd, peer);
+	unadmit(b, slot);
+}
+
+void
+worker_main(const struct config *conf, struct listeners *l,
+    struct board *b, int slot, int notify_fd, int generation)
+{
+	struct sigaction	 sa;
+	sigset_t		 waitmask;
+	struct pollfd		 pfd[CONFIG_MAX_LISTEN];
+	struct rlimit		 rl = { 0, 0 };
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	size_t			 i;
+	int			 fd;
+	pid_t			 master = getppid();
+
+	/* A worker outliving a killed master would keep the port bound. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
+		_exit(1);
+	/* Password hashes must never end up in a core file. */
+	(void)setrlimit(RLIMIT_CORE, &rl);
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);	/* exec_run reaps its own child */
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);	/* the master's business */
+	/* Inherited mask blocks TERM, INT, HUP, CHLD, USR1; keep TERM, USR1. */
+	sigemptyset(&waitmask);
+	{
+		sigset_t m;
+
+		sigemptyset(&m);
+		sigaddset(&m, SIGTERM);
+		sigaddset(&m, SIGUSR1);
+		sigprocmask(SIG_SETMASK, &m, NULL);
+	}
+
+	for (i = 0; i < l->l_n; i++) {
+		pfd[i].fd = l->l_fd[i];
+		pfd[i].events = POLLIN;
+	}
+	for (;;) {
+		if (worker_stop || worker_retire ||
+		    __atomic_load_n(&b->b_generation, __ATOMIC_ACQUIRE) !=
+		    generation ||
+		    b->b_slots[slot].s_sessions >= ARGO_MAX_SESSIONS_PER_WORKER)
+			_exit(0);
+		set_state(b, slot, SLOT_IDLE);
+		if (ppoll(pfd, l->l_n, NULL, &waitmask) == -1) {
+			if (errno != EINTR)
+				log_warn("poll");
+			continue;
+		}
+		for (i = 0; i < l->l_n; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			sslen = sizeof(ss);
+			fd = accept4(pfd[i].fd, (struct sockaddr *)&ss, &sslen,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd == -1) {
+				if (errno == EMFILE || errno == ENFILE) {
+					log_warn("accept");
+					usleep(100 * 1000);
+				}
+				continue;	/* another worker won it */
+			}
+			set_state(b, slot, SLOT_BUSY);
+			(void)write(notify_fd, "b", 1);
+			serve(conf, b, slot, fd, &ss, sslen);
+			close(fd);
+			b->b_slots[slot].s_sessions++;
+			break;
+		}
+	}
+}
