@@ -1,0 +1,227 @@
+/*
+ * cmd.c: the command table and its dispatcher, plus the trivial commands.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+static const struct cmd cmds[] = {
+	{ "help", NULL, 0, NEED_NONE, 0, "help",
+	    "list the commands", cmd_help, NULL },
+	{ "version", NULL, 0, NEED_NONE, 0, "version",
+	    "show the server version", cmd_version, NULL },
+	{ "auth", NULL, 2, NEED_NONE, 0, "auth USER PASSWORD",
+	    "log in with an account", cmd_auth, NULL },
+	{ "whoami", NULL, 0, NEED_NONE, 0, "whoami",
+	    "show the account of this session", cmd_whoami, NULL },
+	{ "list", "available", 0, NEED_READ, 0, "list available",
+	    "list the configured instances", cmd_list_available, NULL },
+	{ "list", "running", 0, NEED_READ, 0, "list running",
+	    "list the running instances", cmd_list_running, NULL },
+	{ "status", NULL, 1, NEED_READ, CMD_F_INSTANCE, "status NAME",
+	    "show the state of an instance", cmd_status, NULL },
+	{ "ip", NULL, 1, NEED_READ, CMD_F_INSTANCE, "ip NAME",
+	    "resolve the addresses of an instance", cmd_ip, NULL },
+	{ "start", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "start NAME",
+	    "start an instance (also: boot, create)", cmd_vm, "create" },
+	{ "boot", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE | CMD_F_ALIAS,
+	    "boot NAME", NULL, cmd_vm, "create" },
+	{ "create", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE | CMD_F_ALIAS,
+	    "create NAME", NULL, cmd_vm, "create" },
+	{ "shutdown", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "shutdown NAME",
+	    "ask an instance to shut down", cmd_vm, "shutdown" },
+	{ "reboot", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "reboot NAME",
+	    "ask an instance to reboot", cmd_vm, "reboot" },
+	{ "destroy", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "destroy NAME",
+	    "stop an instance at once", cmd_vm, "destroy" },
+	{ "pause", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "pause NAME",
+	    "pause an instance", cmd_vm, "pause" },
+	{ "unpause", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "unpause NAME",
+	    "resume a paused instance", cmd_vm, "unpause" },
+	{ "exit", NULL, 0, NEED_NONE, 0, "exit",
+	    "end the session (also: quit)", cmd_quit, NULL },
+	{ "quit", NULL, 0, NEED_NONE, CMD_F_ALIAS, "quit", NULL,
+	    cmd_quit, NULL },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+const struct cmd *
+cmd_table(size_t *n)
+{
+	*n = NCMDS;
+	return (cmds);
+}
+
+/* "list available|running": every sub-word of a word, for USAGE. */
+static void
+usage_of(const char *word, char *buf, size_t len)
+{
+	size_t	i, off = 0;
+	int	first = 1;
+
+	buf[0] = '\0';
+	for (i = 0; i < NCMDS; i++) {
+		if (strcasecmp(cmds[i].c_word, word) != 0)
+			continue;
+		if (cmds[i].c_sub == NULL) {
+			util_strlcpy(buf, cmds[i].c_usage, len);
+			return;
+		}
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    first ? "" : "|", first ? cmds[i].c_usage : cmds[i].c_sub);
+		if (off >= len)
+			return;
+		first = 0;
+	}
+}
+
+static int
+may(const struct session *s, enum cmd_need need, const char **why)
+{
+	switch (need) {
+	case NEED_NONE:
+		return (1);
+	case NEED_READ:
+		if (s->s_user != NULL || s->s_conf->c_anonymous_read)
+			return (1);
+		*why = "NOT AUTHENTICATED";
+		return (0);
+	case NEED_CONTROL:
+		if (s->s_user == NULL) {
+			*why = "NOT AUTHENTICATED";
+			return (0);
+		}
+		if (s->s_user->u_readonly) {
+			*why = "PERMISSION DENIED";
+			return (0);
+		}
+		return (1);
+	}
+	return (0);
+}
+
+static void
+audit_denied(struct session *s, const struct cmd *c, int argc, char **argv)
+{
+	char	name[ARGO_LOG_SANITIZE + 1];
+
+	if (c->c_verb == NULL)
+		return;
+	if (argc >= 2)
+		log_sanitize(name, sizeof(name), argv[1], strlen(argv[1]));
+	else
+		util_strlcpy(name, "-", sizeof(name));
+	log_info("control peer=%s user=%s verb=%s instance=%s rc=denied ms=0",
+	    s->s_peer, s->s_user ? s->s_user->u_name : "-", c->c_verb, name);
+}
+
+void
+cmd_dispatch(struct session *s, int argc, char **argv)
+{
+	const struct cmd	*c = NULL;
+	const struct instance	*inst = NULL;
+	const struct instances	*map;
+	const char		*why = "PERMISSION DENIED";
+	char			 usage[128];
+	size_t			 i;
+	int			 known = 0, used;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (strcasecmp(cmds[i].c_word, argv[0]) != 0)
+			continue;
+		known = 1;
+		if (cmds[i].c_sub == NULL || (argc >= 2 && argc <=
+		    ARGO_MAX_WORDS && strcasecmp(cmds[i].c_sub, argv[1]) == 0)) {
+			c = &cmds[i];
+			break;
+		}
+	}
+	if (!known) {
+		session_error(s, "UNKNOWN COMMAND");
+		return;
+	}
+	used = c != NULL && c->c_sub != NULL ? 2 : 1;
+	if (c == NULL || argc - used != c->c_nargs) {
+		usage_of(argv[0], usage, sizeof(usage));
+		session_error(s, "USAGE: %s", usage);
+		return;
+	}
+	if (!may(s, c->c_need, &why)) {
+		audit_denied(s, c, argc, argv);
+		session_error(s, "%s", why);
+		return;
+	}
+	if (c->c_flags & CMD_F_INSTANCE) {
+		/*
+		 * The one place a client's word meets the instance map: from
+		 * here on only the map's copy of the name is used.
+		 */
+		map = instances_get(s->s_conf->c_xen_dir);
+		if (map != NULL)
+			inst = instances_find(map, argv[used]);
+		if (inst == NULL || !config_user_sees(s->s_user,
+		    inst->i_name)) {
+			session_error(s, "NO SUCH INSTANCE");
+			return;
+		}
+	}
+	c->c_run(s, c, argv + used, inst);
+}
+
+void
+cmd_help(struct session *s, const struct cmd *c, char **argv,
+    const struct instance *inst)
+{
+	size_t	i;
+
+	(void)c;
+	(void)argv;
+	(void)inst;
+	session_ok(s);
+	for (i = 0; i < NCMDS; i++)
+		if (!(cmds[i].c_flags & CMD_F_ALIAS))
+			session_bodyf(s, "%-20s %s", cmds[i].c_usage,
+			    cmds[i].c_help);
+	session_done(s);
+}
+
+void
+cmd_version(struct session *s, const struct cmd *c, char **argv,
+    const struct instance *inst)
+{
+	(void)c;
+	(void)argv;
+	(void)inst;
+	session_ok(s);
+	session_bodyf(s, "argo-server %s", ARGO_VERSION);
+	session_done(s);
+}
+
+void
+cmd_whoami(struct session *s, const struct cmd *c, char **argv,
+    const struct instance *inst)
+{
+	(void)c;
+	(void)argv;
+	(void)inst;
+	session_ok(s);
+	session_bodyf(s, "%s", s->s_user ? s->s_user->u_name : "anonymous");
+	session_done(s);
+}
+
+void
+cmd_quit(struct session *s, const struct cmd *c, char **argv,
+    const struct instance *inst)
+{
+	(void)c;
+	(void)argv;
+	(void)inst;
+	session_ok(s);
+	session_bye(s);
+	s->s_close = 1;
+	s->s_reason = "quit";
+}

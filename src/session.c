@@ -1,0 +1,316 @@
+/*
+ * session.c: the read-eval-reply loop of one connection.
+ *
+ * Replies are collected in s_out and written when the input at hand is
+ * used up, so pipelined requests cost one write.  Every wait is bounded:
+ * login_timeout until the first complete non-blank line, then
+ * idle_timeout after each one.  Trickling bytes do not extend the
+ * deadline; only complete requests do, so a byte-a-minute client cannot
+ * hold a worker.  Writes are bounded by idle_timeout as well.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+#include "worker.h"
+
+#define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* one reply, at most */
+#define SESSION_STOP_MS	((ARGO_STOP_GRACE - 1) * 1000L)
+
+static void
+out_append(struct session *s, const char *p, size_t n)
+{
+	if (s->s_outlen + n > s->s_outcap) {
+		size_t	cap = s->s_outcap ? s->s_outcap : 4096;
+
+		while (cap < s->s_outlen + n)
+			cap *= 2;
+		if (cap > SESSION_OUT_MAX) {
+			/* Cannot happen with bounded bodies; end cleanly. */
+			s->s_close = 1;
+			s->s_reason = "error";
+			return;
+		}
+		s->s_out = realloc(s->s_out, cap);
+		if (s->s_out == NULL)
+			fatal("realloc");
+		s->s_outcap = cap;
+	}
+	memcpy(s->s_out + s->s_outlen, p, n);
+	s->s_outlen += n;
+}
+
+void
+session_ok(struct session *s)
+{
+	out_append(s, "200 OK\n", 7);
+}
+
+void
+session_done(struct session *s)
+{
+	out_append(s, "300 DONE\n", 9);
+}
+
+void
+session_bye(struct session *s)
+{
+	out_append(s, "300 BYE\n", 8);
+}
+
+void
+session_error(struct session *s, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	out_append(s, "400 ", 4);
+	out_append(s, buf, (size_t)n);
+	out_append(s, "\n", 1);
+}
+
+static int
+looks_like_reply(const char *p, size_t n)
+{
+	return (n >= 3 && (p[0] == '2' || p[0] == '3' || p[0] == '4') &&
+	    p[1] == '0' && p[2] == '0' && (n == 3 || p[3] == ' '));
+}
+
+void
+session_body(struct session *s, const char *line, size_t len)
+{
+	size_t	i, start;
+
+	/* A body line must never pass for a status line. */
+	if (looks_like_reply(line, len))
+		out_append(s, " ", 1);
+	for (i = start = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			out_append(s, line + start, i - start);
+			out_append(s, "?", 1);
+			start = i + 1;
+		}
+	}
+	out_append(s, line + start, len - start);
+	out_append(s, "\n", 1);
+}
+
+void
+session_bodyf(struct session *s, const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	session_body(s, buf, (size_t)n);
+}
+
+void
+session_body_text(struct session *s, const char *buf, size_t len)
+{
+	size_t	start = 0, i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		session_body(s, buf + start, i - start);
+		start = i + 1;
+	}
+	if (start < len)
+		session_body(s, buf + start, len - start);
+}
+
+int
+session_flush(struct session *s)
+{
+	size_t		off = 0;
+	ssize_t		n;
+	struct pollfd	pfd;
+	long long	deadline = util_now_ms() +
+			    (long long)s->s_conf->c_idle_timeout * 1000;
+
+	while (off < s->s_outlen) {
+		n = send(s->s_fd, s->s_out + off, s->s_outlen - off,
+		    MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			long long left = deadline - util_now_ms();
+
+			if (left <= 0)
+				goto fail;
+			pfd.fd = s->s_fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+				goto fail;
+			continue;
+		}
+		goto fail;
+	}
+	s->s_outlen = 0;
+	return (0);
+fail:
+	s->s_outlen = 0;
+	s->s_close = 1;
+	if (s->s_reason == NULL)
+		s->s_reason = "error";
+	return (-1);
+}
+
+static int
+is_blank(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t')
+			return (0);
+	return (1);
+}
+
+static void
+handle_line(struct session *s, const char *line, size_t len)
+{
+	char	 copy[ARGO_MAX_LINE + 1];
+	char	*argv[ARGO_MAX_WORDS + 1];
+	int	 argc;
+
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	argv[ARGO_MAX_WORDS] = NULL;
+	argc = lb_split(copy, argv, ARGO_MAX_WORDS);
+	if (argc == 0)
+		return;
+	s->s_requests++;
+	cmd_dispatch(s, argc < 0 ? ARGO_MAX_WORDS + 1 : argc, argv);
+	explicit_bzero(copy, sizeof(copy));	/* auth puts passwords here */
+}
+
+void
+session_run(const struct config *c, int fd, const char *peer)
+{
+	struct session	 s;
+	struct linebuf	*lb;
+	unsigned char	 rbuf[4096];
+	struct pollfd	 pfd;
+	sigset_t	 waitmask;
+	long long	 deadline, stop_deadline = 0, now;
+	ssize_t		 n;
+	size_t		 off, used, linelen;
+	const char	*line;
+
+	memset(&s, 0, sizeof(s));
+	s.s_fd = fd;
+	s.s_conf = c;
+	util_strlcpy(s.s_peer, peer, sizeof(s.s_peer));
+	lb = util_xmalloc(sizeof(*lb));
+	lb_init(lb);
+	sigemptyset(&waitmask);
+	log_info("session start peer=%s", s.s_peer);
+
+	deadline = util_now_ms() + (long long)c->c_login_timeout * 1000;
+	while (!s.s_close) {
+		now = util_now_ms();
+		if (worker_stop && stop_deadline == 0)
+			stop_deadline = now + SESSION_STOP_MS;
+		if (stop_deadline != 0 && now >= stop_deadline) {
+			s.s_reason = "shutdown";
+			break;
+		}
+		if (now >= deadline) {
+			session_error(&s, "TIMEOUT");
+			s.s_reason = "timeout";
+			break;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		{
+			long long	 until = deadline;
+			struct timespec	 ts;
+
+			if (stop_deadline != 0 && stop_deadline < until)
+				until = stop_deadline;
+			ts.tv_sec = (until - now) / 1000;
+			ts.tv_nsec = ((until - now) % 1000) * 1000000;
+			/* The stop signals are let in only while we wait. */
+			if (ppoll(&pfd, 1, &ts, &waitmask) <= 0)
+				continue;
+		}
+		n = recv(fd, rbuf, sizeof(rbuf), 0);
+		if (n == 0) {
+			s.s_reason = "eof";
+			break;
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			s.s_reason = errno == ECONNRESET ? "eof" : "error";
+			break;
+		}
+		for (off = 0; off < (size_t)n && !s.s_close; off += used) {
+			switch (lb_feed(lb, rbuf + off, (size_t)n - off, &used,
+			    &line, &linelen)) {
+			case LB_NEED_MORE:
+				break;
+			case LB_LINE:
+				if (is_blank(line, linelen))
+					break;	/* blank: no reply */
+				handle_line(&s, line, linelen);
+				deadline = util_now_ms() +
+				    (long long)c->c_idle_timeout * 1000;
+				break;
+			case LB_TOO_LONG:
+				session_error(&s, "LINE TOO LONG");
+				break;
+			case LB_BAD:
+				s.s_requests++;
+				session_error(&s, "BAD REQUEST");
+				deadline = util_now_ms() +
+				    (long long)c->c_idle_timeout * 1000;
+				break;
+			}
+		}
+		if (session_flush(&s) == -1)
+			break;
+	}
+	(void)session_flush(&s);
+	log_info("session end peer=%s user=%s reason=%s requests=%d",
+	    s.s_peer, s.s_user ? s.s_user->u_name : "-",
+	    s.s_reason ? s.s_reason : "quit", s.s_requests);
+	free(s.s_out);
+	explicit_bzero(lb, sizeof(*lb));	/* it held a password */
+	free(lb);
+	explicit_bzero(rbuf, sizeof(rbuf));
+}

@@ -1,0 +1,42 @@
+/*
+ * session.h: one client connection, from admission to close.
+ */
+#ifndef ARGO_SESSION_H
+#define ARGO_SESSION_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "linebuf.h"
+
+struct session {
+	int			 s_fd;
+	const struct config	*s_conf;
+	const struct user	*s_user;	/* NULL: anonymous */
+	char			 s_peer[64];
+	int			 s_authfails;
+	int			 s_requests;
+	int			 s_close;	/* close after this reply */
+	const char		*s_reason;	/* why the session ended */
+	char			*s_out;		/* pending reply bytes */
+	size_t			 s_outlen, s_outcap;
+};
+
+/* Serve the admitted connection fd until it ends; logs start and end. */
+void	session_run(const struct config *c, int fd, const char *peer);
+
+/* Reply helpers: "200 OK", a body line (escaped), "300 DONE", "400 ...". */
+void	session_ok(struct session *s);
+void	session_body(struct session *s, const char *line, size_t len);
+void	session_bodyf(struct session *s, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	session_done(struct session *s);
+void	session_bye(struct session *s);		/* "300 BYE" */
+void	session_error(struct session *s, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Toolstack output as body lines: reply codes escaped, control bytes '?'. */
+void	session_body_text(struct session *s, const char *buf, size_t len);
+/* Send what is pending; -1 when the peer is gone or stopped reading. */
+int	session_flush(struct session *s);
+
+#endif
