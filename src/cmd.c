@@ -105,7 +105,8 @@ may(const struct session *s, enum cmd_need need, const char **why)
 }
 
 static void
-audit_denied(struct session *s, const struct cmd *c, int argc, char **argv)
+audit_refused(struct session *s, const struct cmd *c, int argc, char **argv,
+    const char *rc)
 {
 	char	name[ARGO_LOG_SANITIZE + 1];
 
@@ -115,8 +116,9 @@ audit_denied(struct session *s, const struct cmd *c, int argc, char **argv)
 		log_sanitize(name, sizeof(name), argv[1], strlen(argv[1]));
 	else
 		util_strlcpy(name, "-", sizeof(name));
-	log_info("control peer=%s user=%s verb=%s instance=%s rc=denied ms=0",
-	    s->s_peer, s->s_user ? s->s_user->u_name : "-", c->c_verb, name);
+	log_info("control peer=%s user=%s verb=%s instance=%s rc=%s ms=0",
+	    s->s_peer, s->s_user ? s->s_user->u_name : "-", c->c_verb, name,
+	    rc);
 }
 
 void
@@ -151,7 +153,7 @@ cmd_dispatch(struct session *s, int argc, char **argv)
 		return;
 	}
 	if (!may(s, c->c_need, &why)) {
-		audit_denied(s, c, argc, argv);
+		audit_refused(s, c, argc, argv, "denied");
 		session_error(s, "%s", why);
 		return;
 	}
@@ -165,6 +167,7 @@ cmd_dispatch(struct session *s, int argc, char **argv)
 			inst = instances_find(map, argv[used]);
 		if (inst == NULL || !config_user_sees(s->s_user,
 		    inst->i_name)) {
+			audit_refused(s, c, argc, argv, "nosuch");
 			session_error(s, "NO SUCH INSTANCE");
 			return;
 		}

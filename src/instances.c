@@ -221,6 +221,11 @@ load_file(const char *dir, int dfd, struct cfgfile *f)
 		skip(dir, f, why);
 		goto out;
 	}
+	/* The toolstack's own domain is never an instance (DESIGN 3). */
+	if (strcmp(info.name, "Domain-0") == 0) {
+		skip(dir, f, "Domain-0 is not an instance");
+		goto out;
+	}
 	f->f_ok = 1;
 	memcpy(f->f_inst, info.name, sizeof(f->f_inst));
 	f->f_memory = info.memory;
