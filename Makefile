@@ -112,6 +112,12 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-valgrind
 
+# The Debian package end to end: build from a clean copy of HEAD, lintian,
+# man page lint, install, init script, remove/upgrade/purge.  Root only
+# (it installs and purges argo-server); see tests/deb/check-deb.sh.
+check-deb:
+	sh tests/deb/check-deb.sh
+
 # ---------------------------------------------------------------- other
 
 install: argo-server
