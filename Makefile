@@ -88,13 +88,17 @@ fake-xen-check:
 e2e: $(B)/argo-server
 	ARGO_BIN=$(CURDIR)/$(B)/argo-server $(PYTEST) tests/e2e $(E2E_ARGS)
 
-check-plain: argo-server unit fuzz-replay e2e
+# Floods, kills, faults: loopback only, bounded in count and time.
+abuse: $(B)/argo-server
+	ARGO_BIN=$(CURDIR)/$(B)/argo-server $(PYTEST) tests/abuse $(E2E_ARGS)
+
+check-plain: argo-server unit fuzz-replay e2e abuse
 
 check-asan:
 	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		unit fuzz-replay e2e
+		unit fuzz-replay e2e abuse
 
 # The end-to-end suite with the daemon (and every process it forks) under
 # valgrind; any error or definite leak fails the run.
@@ -132,6 +136,18 @@ install: argo-server
 demo: deps
 	$(MAKE) all
 	sh tests/demo.sh
+
+# Not part of check: builds argo-server optimised in build/bench, installs the
+# libvirtd comparison packages when missing (apt-get, as root), measures on
+# loopback in one bounded run and writes bench/results.json.
+bench:
+	bench/run
+
+# Mixed sessions for SOAK_SECONDS, sampling RSS and descriptors.
+SOAK_SECONDS	?= 60
+soak: $(B)/argo-server
+	ARGO_BIN=$(CURDIR)/$(B)/argo-server SOAK_SECONDS=$(SOAK_SECONDS) \
+		python3 tests/soak/soak.py
 
 clean:
 	rm -rf build argo-server
