@@ -206,8 +206,11 @@ lex(struct lexer *lx, struct token *t)
 
 /*
  * Error recovery: drop tokens up to a line end that is outside any list,
- * starting with the offending token t at list depth `depth`.  Strings are
- * still recognised, so a `#` or `]` inside one does not fool us.
+ * starting with the offending token t found at list depth `depth` (0 when
+ * the error was not inside a list).  Brackets count only while we are
+ * still inside the list the error happened in: junk such as `a = x[` at top
+ * level must not swallow the rest of the file.  Strings are still
+ * recognised, so a `#` or `]` inside one does not fool us.
  */
 static void
 skip_statement(struct lexer *lx, struct token *t, size_t depth)
@@ -221,7 +224,8 @@ skip_statement(struct lexer *lx, struct token *t, size_t depth)
 				return;
 			break;
 		case T_LB:
-			depth++;
+			if (depth > 0)
+				depth++;
 			break;
 		case T_RB:
 			if (depth > 0)
