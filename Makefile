@@ -82,6 +82,37 @@ fuzz-replay: $(FUZZNAMES:%=$(B)/fuzz/%)
 	@set -e; for f in $(FUZZNAMES); do \
 		echo "== replay $$f"; $(B)/fuzz/$$f tests/fuzz/corpus/$$f; done
 
+# libFuzzer (clang): each harness is built into build/fuzz/ with only the
+# sources it needs (FUZZ_SRCS_NAME; all of libargo's when unset) and runs
+# FUZZ_SECONDS on a scratch copy of its corpus, so the committed corpus stays
+# small.  A crash fails the target and leaves build/fuzz/NAME-crash-*: fix
+# it, then add the input to tests/fuzz/corpus/NAME/ for fuzz-replay.
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_RUNFLAGS	= -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+		  -print_final_stats=1
+FUZZ_SRCS_fuzz_line	= src/linebuf.c
+FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c
+FUZZ_SRCS_fuzz_acl	= src/acl.c
+FUZZ_SRCS_fuzz_domlist	= src/domlist.c
+
+fuzz:
+	@mkdir -p build/fuzz
+	$(foreach f,$(FUZZNAMES),$(FUZZ_CC) $(ARGO_CPPFLAGS) $(FUZZ_FLAGS) \
+	    $(WARNFLAGS) -Isrc -o build/fuzz/$(f) tests/fuzz/$(f).c \
+	    $(or $(FUZZ_SRCS_$(f)),$(LIBSRCS) $(LIBS)) &&) true
+	@set -e; for f in $(FUZZNAMES); do \
+		echo "== fuzz $$f for $(FUZZ_SECONDS) s"; \
+		rm -rf build/fuzz/corpus-$$f; mkdir -p build/fuzz/corpus-$$f; \
+		if [ -d tests/fuzz/corpus/$$f ]; then \
+			cp -R tests/fuzz/corpus/$$f/. build/fuzz/corpus-$$f/; fi; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+		    $(FUZZ_RUNFLAGS) -artifact_prefix=build/fuzz/$$f- \
+		    build/fuzz/corpus-$$f; \
+	done
+
 fake-xen-check:
 	$(PYTEST) tests/fake-xen
 
