@@ -19,9 +19,9 @@
 # Usage: make check-deb   (as root: it installs and purges a package; CI
 # runs as root).  Tools missing on the machine are installed with apt-get.
 # Environment:
-#   ARGO_DEB_SOURCE=worktree  package the tracked files as they are in the
-#                             work tree (uncommitted edits included) instead
-#                             of HEAD
+#   ARGO_DEB_SOURCE=worktree  package the files of the work tree as they
+#                             are (uncommitted edits and new files that git
+#                             does not ignore included) instead of HEAD
 #   ARGO_DEB_KEEP=1           keep the temporary directory (it is kept
 #                             anyway when a test failed)
 # Output: TAP-like "ok N - ..." lines, then "N passed, N failed"; exit 1 on
@@ -51,6 +51,7 @@ INSTALLED=0
 POLICY_SAVED=
 POLICY_MADE=0
 SINK_PID=
+STUNNEL_PIDS=
 LOGCHECK=0
 
 ok()
@@ -247,6 +248,10 @@ cleanup()
 	elif [ "$POLICY_MADE" = 1 ]; then
 		rm -f /usr/sbin/policy-rc.d
 	fi
+	for p in $STUNNEL_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	if [ -n "$SINK_PID" ]; then
 		kill -TERM "$SINK_PID" 2>/dev/null
 		wait "$SINK_PID" 2>/dev/null
@@ -285,7 +290,8 @@ trap 'exit 1' INT TERM
 
 # Tools: the build (debhelper, the Build-Depends), the checks, the client.
 NEED="build-essential debhelper dpkg-dev git lintian mandoc \
-groff-base man-db libinih-dev libcrypt-dev libcmocka-dev pkgconf python3"
+groff-base man-db libinih-dev libcrypt-dev libcmocka-dev pkgconf python3 \
+openssl stunnel4"
 missing=
 for p in $NEED; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
@@ -316,8 +322,9 @@ SRC=$W/argo-server
 mkdir "$SRC"
 case "${ARGO_DEB_SOURCE:-head}" in
 worktree)
-	echo "# source: tracked files of the work tree $REPO"
-	$GIT ls-files -z | (cd "$REPO" && tar --null -T - \
+	echo "# source: the work tree $REPO (tracked and untracked, not ignored)"
+	$GIT ls-files -z --cached --others --exclude-standard |
+	    (cd "$REPO" && tar --null -T - \
 	    --ignore-failed-read -cf - 2>/dev/null) | tar -x -C "$SRC" ;;
 *)
 	echo "# source: $($GIT log -1 --format='%h %s' HEAD)"
@@ -364,13 +371,15 @@ for f in ./usr/sbin/argo-server ./etc/argo-server/argo-server.conf \
     ./lib/systemd/system/argo-server.service \
     ./usr/share/man/man8/argo-server.8.gz \
     ./usr/share/man/man5/argo-server.conf.5.gz \
-    ./usr/share/doc/argo-server/README \
     ./usr/share/doc/argo-server/changelog.gz \
     ./usr/share/doc/argo-server/copyright \
     ./usr/share/doc/argo-server/examples/stunnel/argo-server.conf; do
 	that "package contains ${f#.}" \
 		grep -q -E "[[:space:]]$f( |\$)" "$W/contents"
 done
+that "package contains /usr/share/doc/argo-server/README (or README.gz)" \
+	grep -q -E '[[:space:]]\./usr/share/doc/argo-server/README(\.gz)?$' \
+	"$W/contents"
 that "argo-server.conf is -rw-r----- root/root in the package" \
 	grep -q -E '^-rw-r----- root/root .* \./etc/argo-server/argo-server\.conf$' \
 	"$W/contents"
@@ -426,7 +435,7 @@ for m in "$SRC/man/argo-server.8" "$SRC/man/argo-server.conf.5"; do
 	rc_is 0 "lexgrog parses the NAME line of $(basename "$m")" \
 		lexgrog "$m"
 done
-that "shellcheck-free shell: sh -n on the init script" \
+that "sh -n parses the init script" \
 	sh -n "$SRC/etc/init.d/argo-server"
 
 # ------------------------------------------------------------ install
@@ -457,6 +466,16 @@ that "$INIT is executable" test -x "$INIT"
 that "update-rc.d linked it into runlevel 2" \
 	sh -c 'ls /etc/rc2.d/ | grep -q "^S[0-9][0-9]argo-server$"'
 that "the install did not start the daemon" no_argo_left
+if command -v systemd-analyze >/dev/null 2>&1; then
+	rc_is 0 "systemd-analyze verify argo-server.service" \
+		systemd-analyze verify /lib/systemd/system/argo-server.service
+fi
+if [ -f /usr/share/man/man5/argo-server.conf.5.gz ]; then
+	that "man argo-server.conf shows the installed page" sh -c \
+	    "MANWIDTH=80 man argo-server.conf 2>/dev/null | grep -q anonymous_read"
+else
+	echo "# man pages not installed here (dpkg path-exclude?): not read"
+fi
 rc_is 0 "argo-server -V" "$BIN" -V
 is "argo-server -V prints the version" "$(cat "$W/out")" \
 	"argo-server $VERSION"
@@ -609,6 +628,55 @@ out=$(session "$PORT1" "list available")
 is "after restart: list available" "$(printf '%s\n' "$out" | head -n 5)" \
 	"$EXPECT_LIST"
 
+# The shipped stunnel example, as its comments say to use it: TLS on one
+# port in front of the daemon, and its client section in front of a plain
+# client.  Only the addresses, the certificate path and the pid file are
+# changed, for a test on loopback.
+EX=/usr/share/doc/argo-server/examples/stunnel/argo-server.conf
+ST=$W/stunnel
+mkdir "$ST"
+TLSPORT=$(free_port)
+LOCALPORT=$(free_port)
+openssl req -new -x509 -nodes -days 2 -subj /CN=localhost \
+	-newkey rsa:2048 -keyout "$ST/argo-server.pem" \
+	-out "$ST/argo-server.pem" >"$ST/openssl.log" 2>&1
+chmod 600 "$ST/argo-server.pem"
+sed -e "s#^accept = :::20204\$#accept = 127.0.0.1:$TLSPORT#" \
+    -e "s#^connect = 127.0.0.1:20203\$#connect = 127.0.0.1:$PORT1#" \
+    -e "s#^cert = /etc/stunnel/argo-server.pem\$#cert = $ST/argo-server.pem#" \
+    -e 's#^pid = .*#pid =#' -e 's#^;foreground = yes#foreground = yes#' \
+    "$EX" >"$ST/server.conf"
+{
+	printf 'foreground = yes\npid =\n'
+	sed -n 's/^;//; /^\[argo-client\]/,$p' "$EX" |
+	    sed -e "s#^accept = 127.0.0.1:20203\$#accept = 127.0.0.1:$LOCALPORT#" \
+		-e "s#^connect = dom0.example.org:20204\$#connect = 127.0.0.1:$TLSPORT#" \
+		-e "s#^CAfile = /etc/stunnel/argo-server.pem\$#CAfile = $ST/argo-server.pem#" \
+		-e 's#^checkHost = dom0.example.org$#checkHost = localhost#'
+} >"$ST/client.conf"
+stunnel4 "$ST/server.conf" >"$ST/server.log" 2>&1 &
+STUNNEL_PIDS=$!
+stunnel4 "$ST/client.conf" >"$ST/client.log" 2>&1 &
+STUNNEL_PIDS="$STUNNEL_PIDS $!"
+if wait_for 10 port_open "$TLSPORT" && wait_for 10 port_open "$LOCALPORT"; then
+	out=$(printf 'list available\nquit\n' | timeout 20 openssl s_client \
+	    -quiet -verify_return_error -CAfile "$ST/argo-server.pem" \
+	    -connect "127.0.0.1:$TLSPORT" 2>/dev/null)
+	is "stunnel example: list available over TLS (openssl s_client)" \
+		"$(printf '%s\n' "$out" | head -n 5)" "$EXPECT_LIST"
+	out=$(session "$LOCALPORT" "list available")
+	is "stunnel example: its client section tunnels a plain client" \
+		"$(printf '%s\n' "$out" | head -n 5)" "$EXPECT_LIST"
+else
+	notok "stunnel example: the tunnels listen"
+	cat "$ST/server.log" "$ST/client.log" | diag
+fi
+for p in $STUNNEL_PIDS; do
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+STUNNEL_PIDS=
+
 # PORT in /etc/default is passed as -p and wins over the file's port.
 printf 'PORT=%s\nDAEMON_OPTS="-c %s"\n' "$PORT2" "$TC" >"$DEFAULTS"
 rc_is 0 "restart with PORT=$PORT2 in $DEFAULTS" "$INIT" restart
@@ -711,6 +779,8 @@ that "purge: $DEFAULTS is gone" test ! -e "$DEFAULTS"
 that "purge: $INIT is gone" test ! -e "$INIT"
 that "purge: no rc?.d links" sh -c '! ls /etc/rc?.d/ | grep -q argo-server'
 that "purge: no pid file" test ! -e "$PIDFILE"
+that "purge: no systemd enablement left" sh -c \
+	'! ls /etc/systemd/system/*.wants/ /var/lib/systemd/deb-systemd-helper-enabled/ 2>/dev/null | grep -q argo-server' 
 that "purge: no argo-server process" no_argo_left
 INSTALLED=0
 

@@ -132,11 +132,39 @@ def main():
         check(re.search(r"^\.It Li \"?%s" % re.escape(reason), man8, re.M)
               is not None, "argo-server.8 explains 400 %s" % reason)
 
+    example = conf5_example(conf5)
+    check(example is not None and
+          all(re.search(r"^%s = " % k, example, re.M) for k in SERVER_KEYS),
+          "argo-server.conf.5's EXAMPLES sets every [server] key")
+
     if binary:
         check_binary(binary, root, sample)
+        if example is not None:
+            check_text(binary, example,
+                       "argo-server -t accepts the example of "
+                       "argo-server.conf.5")
 
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def conf5_example(conf5):
+    """The full example file in EXAMPLES, as a reader would copy it."""
+    m = re.search(r"^\.Bd -literal[^\n]*\n(# /etc/argo-server/argo-server"
+                  r"\.conf\n.*?)^\.Ed$", conf5, re.M | re.S)
+    if not m:
+        return None
+    return m.group(1).replace("\\&", "").replace("\\e", "\\")
+
+
+def check_text(binary, text, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "example.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o640)
+        rc, out = run_t(binary, path)
+        check(rc == 0, name, out)
 
 
 def run_t(binary, path):
