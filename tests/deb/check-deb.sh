@@ -712,6 +712,7 @@ rc_is 0 "stop (1st)" "$INIT" stop
 rc_is 0 "stop again while stopped: 0" "$INIT" stop
 rc_is 3 "status: 3" "$INIT" status
 that "nothing left running" wait_for 5 no_argo_left
+rc_is 7 "reload while stopped: 7 (not running)" "$INIT" reload
 rc_is 0 "try-restart while stopped: 0" "$INIT" try-restart
 that "try-restart did not start it" no_argo_left
 
