@@ -149,21 +149,18 @@ stream_read(struct stream *s)
 }
 
 /*
- * poll() the open streams and, if extra != -1, that descriptor too, for at
- * most wait_ms; read what is ready.  Returns 1 if any bytes came, 0 if
- * not; *extra_ready tells whether extra polled readable.
+ * poll() the open streams and, if pidfd != -1, the pidfd too (only to wake
+ * up when the child exits), for at most wait_ms; read what is ready.
+ * Returns 1 if any bytes came, else 0.
  */
 static int
-pump(struct stream *so, struct stream *se, int extra, long long wait_ms,
-    int *extra_ready)
+pump(struct stream *so, struct stream *se, int pidfd, long long wait_ms)
 {
 	struct pollfd	 pfd[3];
 	struct stream	*map[3];
 	nfds_t		 n = 0, i;
 	int		 got = 0, r;
 
-	if (extra_ready != NULL)
-		*extra_ready = 0;
 	if (wait_ms < 0)
 		wait_ms = 0;
 	if (wait_ms > 60000)
@@ -178,8 +175,8 @@ pump(struct stream *so, struct stream *se, int extra, long long wait_ms,
 		pfd[n].events = POLLIN;
 		map[n++] = se;
 	}
-	if (extra != -1) {
-		pfd[n].fd = extra;
+	if (pidfd != -1) {
+		pfd[n].fd = pidfd;
 		pfd[n].events = POLLIN;
 		map[n++] = NULL;
 	}
@@ -187,17 +184,11 @@ pump(struct stream *so, struct stream *se, int extra, long long wait_ms,
 	if (r <= 0)
 		return 0;	/* timeout, EINTR: the caller's loop decides */
 	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
+		/* The caller's waitpid() looks at the child either way. */
+		if (pfd[i].revents == 0 || map[i] == NULL)
 			continue;
-		if (map[i] == NULL) {
-			if (extra_ready != NULL)
-				*extra_ready = 1;
-			continue;
-		}
-		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
-			if (stream_read(map[i]) == 1)
-				got = 1;
-		}
+		if (stream_read(map[i]) == 1)
+			got = 1;
 	}
 	return got;
 }
@@ -314,6 +305,30 @@ close_from_3(void)
 }
 
 /*
+ * glibc's sigaction() refuses the signals it keeps for itself (32 and 33,
+ * SIGCANCEL and SIGSETXID), yet an ignored disposition of them, inherited
+ * from whoever started us, would reach the toolstack.  Ask the kernel
+ * directly.  An all-zero kernel sigaction is SIG_DFL, no flags, an empty
+ * mask, whatever the architecture's field order, so zeros are all we pass;
+ * the buffer is larger than any architecture's structure.  The kernel's
+ * sigset is 8 bytes, 16 on MIPS.
+ */
+static void
+reset_reserved(int sig)
+{
+#ifdef SYS_rt_sigaction
+	unsigned long	ksa[16];
+
+	memset(ksa, 0, sizeof(ksa));
+	if (syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)8) == -1 &&
+	    errno == EINVAL)
+		(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)16);
+#else
+	(void)sig;
+#endif
+}
+
+/*
  * In the child, between fork() and execve().  All signals are blocked on
  * entry (see exec_run), so none of the caller's handlers can run here.
  * Only async-signal-safe calls.
@@ -336,7 +351,8 @@ child_exec(const char *path, char *const argv[], int nullfd, int outfd,
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		(void)sigaction(sig, &sa, NULL);	/* EINVAL for libc's own */
+		if (sigaction(sig, &sa, NULL) == -1)
+			reset_reserved(sig);
 	}
 
 	/*
@@ -374,7 +390,7 @@ exec_run(const char *path, char *const argv[], long timeout_ms,
 	sigset_t	 all, old;
 	long long	 start, deadline, end, quiet, now;
 	int		 outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int		 nullfd = -1, pidfd = -1, status = 0, saved, ready;
+	int		 nullfd = -1, pidfd = -1, status = 0, saved;
 	int		 timed_out = 0, reaped = 0, lost = 0;
 	pid_t		 pid, r;
 
@@ -489,7 +505,7 @@ exec_run(const char *path, char *const argv[], long timeout_ms,
 		end = deadline - now;
 		if (pidfd == -1 && end > EXEC_TICK_MS)
 			end = EXEC_TICK_MS;
-		(void)pump(&so, &se, pidfd, end, &ready);
+		(void)pump(&so, &se, pidfd, end);
 	}
 
 	if (timed_out) {
@@ -499,7 +515,7 @@ exec_run(const char *path, char *const argv[], long timeout_ms,
 			quiet = end - now;
 			if (pidfd == -1 && quiet > EXEC_TICK_MS)
 				quiet = EXEC_TICK_MS;
-			(void)pump(&so, &se, pidfd, quiet, &ready);
+			(void)pump(&so, &se, pidfd, quiet);
 		}
 		/*
 		 * Also when the child went on SIGTERM: members of its group
@@ -519,8 +535,7 @@ exec_run(const char *path, char *const argv[], long timeout_ms,
 			now = now_ms();
 			if (now >= end || now >= quiet)
 				break;
-			if (pump(&so, &se, -1, (end < quiet ? end : quiet) - now,
-			    NULL))
+			if (pump(&so, &se, -1, (end < quiet ? end : quiet) - now))
 				quiet = now_ms() + EXEC_DRAIN_QUIET_MS;
 		}
 	}
@@ -530,9 +545,8 @@ exec_run(const char *path, char *const argv[], long timeout_ms,
 	close_fd(&pidfd);
 	res->ms = (long)(now_ms() - start);
 
-	if (lost || !reaped) {
+	if (lost || !reaped)
 		return set_error(res, start, "%s: exit status lost", path, 0);
-	}
 	if (WIFSIGNALED(status)) {
 		res->outcome = EXEC_SIGNALED;
 		res->status = WTERMSIG(status);
