@@ -288,6 +288,22 @@ fi
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# The postinst would start the daemon with the stock configuration (and a
+# tool installed below might start its own service); a policy-rc.d that
+# denies everything, as on Docker images, prevents it.  Restored at exit.
+if [ -e /usr/sbin/policy-rc.d ]; then
+	/usr/sbin/policy-rc.d argo-server start >/dev/null 2>&1
+	if [ $? != 101 ]; then
+		POLICY_SAVED=$(mktemp /tmp/policy-rc.d.saved.XXXXXX)
+		cp -p /usr/sbin/policy-rc.d "$POLICY_SAVED"
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	fi
+else
+	POLICY_MADE=1
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+fi
+
 # Tools: the build (debhelper, the Build-Depends), the checks, the client.
 NEED="build-essential debhelper dpkg-dev git lintian mandoc \
 groff-base man-db libinih-dev libcrypt-dev libcmocka-dev pkgconf python3 \
@@ -439,21 +455,6 @@ that "sh -n parses the init script" \
 	sh -n "$SRC/etc/init.d/argo-server"
 
 # ------------------------------------------------------------ install
-
-# The postinst would start the daemon with the stock configuration; a
-# policy-rc.d that denies everything (as on Docker images) prevents it.
-if [ -e /usr/sbin/policy-rc.d ]; then
-	/usr/sbin/policy-rc.d argo-server start >/dev/null 2>&1
-	if [ $? != 101 ]; then
-		POLICY_SAVED=$W/policy-rc.d.saved
-		cp -p /usr/sbin/policy-rc.d "$POLICY_SAVED"
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	fi
-else
-	POLICY_MADE=1
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-fi
 
 INSTALLED=1
 rc_is 0 "dpkg -i $(basename "$DEB")" dpkg -i "$DEB"
