@@ -300,6 +300,7 @@ class Daemon:
         self.port = None
         self.listens = []
         self.rc = None
+        self.expect_rc = 0
         self.allowed_kills = set()
         self.allow_log_patterns = []
         if toolstack:
@@ -444,7 +445,8 @@ class Daemon:
             assert self.rc != 99, "valgrind reported errors:\n" + text[-5000:]
             assert "exited with status 99" not in text, \
                 "valgrind errors in a worker:\n" + text[-5000:]
-        assert self.rc == 0, "exit status %s\n%s" % (self.rc, text[-3000:])
+        assert self.rc == self.expect_rc, "exit status %s\n%s" % (
+            self.rc, text[-3000:])
         for line in text.splitlines():
             if "killed by signal" in line:
                 if any(re.search(p, line) for p in self.allow_log_patterns):
