@@ -3,6 +3,7 @@
  *
  * The input up to its first NUL (at most 127 bytes) is the entry; the bytes
  * after that NUL, if any, are a peer address (4 bytes: IPv4; 16: IPv6).
+ * With no entries the peer must be admitted exactly when it is loopback.
  * An accepted entry must be in range, have no host bits, survive a round
  * trip through inet_ntop(), contain its own first and last address, and
  * match exactly the peers a bit-by-bit comparison written here says it
@@ -87,6 +88,18 @@ check_peers(const struct acl_entry *e, const unsigned char *a4,
 	CHECK(peer6(e, 1, a6) == want);
 }
 
+/* With no entries, exactly loopback is admitted: 127.0.0.0/8 and ::1. */
+static void
+check_loopback(const unsigned char *a4, const unsigned char *a6)
+{
+	static const unsigned char	one[16] = { [15] = 1 };
+	static const unsigned char	mapped[12] = { [10] = 0xff, 0xff };
+
+	CHECK(peer4(NULL, 0, a4) == (a4[0] == 127));
+	CHECK(peer6(NULL, 0, a6) == (memcmp(a6, one, 16) == 0 ||
+	    (memcmp(a6, mapped, 12) == 0 && a6[12] == 127)));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -110,6 +123,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	nul = memchr(data, '\0', size);
 	len = nul != NULL ? (size_t)(nul - data) : size;
+
+	/* The fuzzed peer: the bytes after the NUL. */
+	memset(p4, 0, sizeof(p4));
+	memset(p6, 0, sizeof(p6));
+	if (nul != NULL) {
+		rest = size - (size_t)(nul + 1 - data);
+		memcpy(p4, nul + 1, rest < 4 ? rest : 4);
+		memcpy(p6, nul + 1, rest < 16 ? rest : 16);
+		check_loopback(p4, p6);
+	}
+
 	if (len >= sizeof(s))
 		return 0;
 	memcpy(s, data, len);
@@ -150,14 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof(fixed4) / sizeof(fixed4[0]); i++)
 		check_peers(&e, fixed4[i], fixed6[i % 4]);
 
-	/* The fuzzed peer, after the NUL. */
-	if (nul != NULL) {
-		rest = size - (size_t)(nul + 1 - data);
-		memset(p4, 0, sizeof(p4));
-		memset(p6, 0, sizeof(p6));
-		memcpy(p4, nul + 1, rest < 4 ? rest : 4);
-		memcpy(p6, nul + 1, rest < 16 ? rest : 16);
+	if (nul != NULL)
 		check_peers(&e, p4, p6);
-	}
 	return 0;
 }
