@@ -20,11 +20,13 @@
  *	file	 := { stmt }
  *	stmt	 := IDENT ('=' | '+=') value end | end
  *	end	 := NEWLINE | ';' | end of file
- *	value	 := STRING | NUMBER | '[' nl* [ value nl* { ',' nl* value nl* }
- *		    [ ',' nl* ] ] ']'
+ *	value	 := STRING | NUMBER | list
+ *	list	 := '[' nl* [ item { ',' nl* item } [ ',' nl* ] ] ']'
+ *	item	 := value nl*
  *	IDENT	 := [a-z][._0-9a-z]*	NUMBER := [0-9][0-9a-fx]*
  *	STRING	 := "..." | '...' on one line, backslash escapes
  *	NEWLINE	 := LF | '#' comment up to and including LF
+ *	nl	 := NEWLINE
  */
 #include <limits.h>
 #include <stdio.h>
@@ -50,8 +52,9 @@ struct lexer {
 
 struct token {
 	enum tok	 t;
-	const char	*s;	/* IDENT, NUMBER: the text; STRING: inside */
-	size_t		 len;	/* the quotes */
+	/* IDENT, NUMBER: the text; STRING: what is inside the quotes. */
+	const char	*s;
+	size_t		 len;
 };
 
 enum key { K_OTHER, K_NAME, K_MEMORY, K_VCPUS };
@@ -69,7 +72,8 @@ struct state {
 
 static int		is_word(unsigned char);
 static void		lex(struct lexer *, struct token *);
-static void		skip_statement(struct lexer *, struct token *, size_t);
+static void		skip_statement(struct lexer *, struct token *,
+			    size_t);
 static int		parse_list(struct lexer *, struct token *, size_t *);
 static long		parse_number(const char *, size_t);
 static enum key		classify(const struct token *);

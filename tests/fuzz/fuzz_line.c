@@ -71,6 +71,7 @@ run(const uint8_t *data, size_t size, unsigned seed)
 	uint64_t	 h = 0xcbf29ce484222325ULL;
 	uint32_t	 x = seed * 2654435761U + 1;
 	size_t		 off = 0, chunk, used, linelen, i;
+	unsigned char	 c;
 
 	lb_init(&lb);
 	while (off < size) {
@@ -101,8 +102,7 @@ run(const uint8_t *data, size_t size, unsigned seed)
 				CHECK(linelen <= ARGO_MAX_LINE);
 				CHECK(line[linelen] == '\0');
 				for (i = 0; i < linelen; i++) {
-					unsigned char c = (unsigned char)line[i];
-
+					c = (unsigned char)line[i];
 					CHECK(c >= 0x20 || c == '\t');
 					CHECK(c != 0x7f);
 				}

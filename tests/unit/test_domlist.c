@@ -48,9 +48,11 @@ render(const struct domlist *dl)
 	assert_non_null(out);
 	out[0] = '\0';
 	for (i = 0; i < dl->d_n; i++) {
+		const struct domain *d = &dl->d_v[i];
+
 		n += (size_t)snprintf(out + n, size - n,
-		    "%s|%ld|%ld|%ld|%s|%.1f\n", dl->d_v[i].name, dl->d_v[i].id, dl->d_v[i].mem,
-		    dl->d_v[i].vcpus, dl->d_v[i].state, dl->d_v[i].cpu);
+		    "%s|%ld|%ld|%ld|%s|%.1f\n", d->name, d->id, d->mem,
+		    d->vcpus, d->state, d->cpu);
 		assert_true(n < size);
 	}
 	return out;
@@ -139,8 +141,11 @@ refused(const char *s, size_t len)
 
 #define REFUSED(lit)	refused((lit), sizeof(lit) - 1)
 
-#define XLH	"Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
-#define XMH	"Name                                        ID   Mem VCPUs      State   Time(s)\n"
+/* The headers exactly as the tools print them. */
+#define XLH	"Name                                        ID   Mem " \
+		"VCPUs\tState\tTime(s)\n"
+#define XMH	"Name                                        ID   Mem " \
+		"VCPUs      State   Time(s)\n"
 
 static void
 test_variants(void **state)

@@ -21,7 +21,7 @@
 struct golden {
 	const char	*file;
 	const char	*name;		/* NULL: no acceptable name */
-	const char	*why;		/* when name is NULL: the reason */
+	const char	*why;		/* when name is NULL: why */
 	long		 memory;
 	long		 vcpus;
 };
