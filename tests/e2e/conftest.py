@@ -538,7 +538,7 @@ class Daemon:
 
     def fake(self, *args, env=None):
         """Run the fake toolstack directly (set-up and inspection)."""
-        e = dict(os.environ)
+        e = dict(os.environ, ARGO_E2E_DIRECT="1")
         e.update(env or {})
         return subprocess.run([str(self.toolpath)] + list(args), env=e,
                               capture_output=True, text=True, timeout=30)
