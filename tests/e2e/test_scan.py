@@ -1,0 +1,229 @@
+"""The instance scan end to end (DESIGN section 3.1): which files count,
+which names are accepted, hostile names never listed and never passed to
+the toolstack, changes visible at the next request."""
+
+import os
+import time
+
+import pytest
+
+from conftest import body, ok
+
+NAME64 = "n" * 60 + ".org"
+NAME65 = "n" * 61 + ".org"
+
+GOOD = {
+    "a.cfg": 'name = "alpha"\nmemory = 96\nvcpus = 3\n',
+    "b.cfg": '# name = "commented"\nname = \'beta\'  # single quotes\n',
+    "crlf.cfg": 'name = "crlf-ok"\r\nmemory = 64\r\n',
+    "last.cfg": 'name = "first"\nname = "second"\n',
+    "semi.cfg": 'memory = 64; name = "semi"; vcpus = 1\n',
+    "multi.cfg": 'disk = [ "phy:/dev/x,xvda,w",\n  # a comment\n'
+                 '  "file:/y,xvdb,r", ]\nname = "multi"\n'
+                 'vif = [ [ "a", "b" ], [ ], ]\n',
+    "chars.cfg": 'name = "A-z_0.9:+x"\n',
+    "max.cfg": 'name = "%s"\n' % NAME64,
+    "Upper.cfg": 'name="Zed"\n',
+    "dup1.cfg": 'name = "dup"\n',
+    "dup2.cfg": 'name = "dup"\n',
+    "digits-ok.cfg": 'name = "1e3"\n',
+}
+GOOD_NAMES = sorted(["alpha", "beta", "crlf-ok", "second", "semi", "multi",
+                     "A-z_0.9:+x", NAME64, "Zed", "dup", "1e3",
+                     "linked"])
+
+# files skipped (and logged) for their name
+BAD = {
+    "h.cfg": 'name = "-h"\n',
+    "zero.cfg": 'name = "0"\n',
+    "digits.cfg": 'name = "12345"\n',
+    "dotdot.cfg": 'name = ".."\n',
+    "dot.cfg": 'name = "."\n',
+    "slash.cfg": 'name = "../x"\n',
+    "space.cfg": 'name = "a b"\n',
+    "seminame.cfg": 'name = "a;b"\n',
+    "dollar.cfg": 'name = "$(reboot)"\n',
+    "empty.cfg": 'name = ""\n',
+    "long65.cfg": 'name = "%s"\n' % NAME65,
+    "list.cfg": 'name = [ "listed" ]\n',
+    "number.cfg": 'name = 42\n',
+    "noname.cfg": 'memory = 128\n',
+    "laterbad.cfg": 'name = "goodfirst"\nname = "-bad"\n',
+    "utf8.cfg": 'name = "w\u00e9b"\n',
+    "newline.cfg": 'name = "a\\nb"\n',
+    "syntax.cfg": 'name = "unterminated\nmemory = 1\n',
+}
+HOSTILE_WORDS = ["-h", "0", "12345", "..", ".", "../x", "a;b", "$(reboot)",
+                 "listed", "goodfirst", "-bad", "hidden", "bak", "tilde",
+                 "upper", "conf", "inner", "huge", "Domain-0", "commented",
+                 "first", NAME65, "hex\\x2dname", "dangling", "fifo"]
+
+
+@pytest.fixture(scope="module")
+def d(module_factory, tmp_path_factory):
+    cfgs = dict(GOOD)
+    cfgs.update(BAD)
+    cfgs.update({
+        ".hidden.cfg": 'name = "hidden"\n',
+        "x.cfg.bak": 'name = "bak"\n',
+        "x.cfg~": 'name = "tilde"\n',
+        "X.CFG": 'name = "upper"\n',
+        "x.conf": 'name = "conf"\n',
+        "dom0.cfg": 'name = "Domain-0"\n',
+    })
+    dm = module_factory(toolstack="xl", require_toolstack=True, cfgs=cfgs,
+                        users={"admin": {}}, start=False)
+    x = dm.xen_dir
+    (x / "dir.cfg").mkdir()
+    (x / "sub").mkdir()
+    (x / "sub" / "inner.cfg").write_text('name = "inner"\n')
+    os.mkfifo(x / "fifo.cfg")
+    os.symlink("/nonexistent/dangling.cfg", x / "dangling.cfg")
+    os.symlink("loop.cfg", x / "loop.cfg")
+    out = tmp_path_factory.mktemp("outside")
+    (out / "real.cfg").write_text('name = "linked"\nmemory = 48\n')
+    os.symlink(out / "real.cfg", x / "link.cfg")
+    with open(x / "huge.cfg", "w") as f:
+        f.write('name = "huge"\n')
+        f.write(("#" * 1023 + "\n") * 4096)      # 4 MiB
+    dm.start()
+    return dm
+
+
+def test_list_available_exact(d):
+    t0 = time.monotonic()
+    assert body(d.ask("list available")) == GOOD_NAMES
+    # a FIFO never blocks the scan
+    assert time.monotonic() - t0 < 3
+
+
+def test_skipped_files_logged(d):
+    d.ask("list available")
+    for f in list(BAD) + ["huge.cfg"]:
+        path = str(d.xen_dir / f)
+        assert d.grep(r"^skipping %s: \S" % path.replace(".", r"\.")), f
+
+
+def test_skipped_logged_once(d):
+    with d.session() as c:
+        for _ in range(5):
+            c.cmd("list available")
+    n = len(d.grep(r"^skipping %s: " % str(d.xen_dir / "h.cfg")))
+    with d.session() as c:
+        for _ in range(5):
+            c.cmd("list available")
+    assert len(d.grep(r"^skipping %s: " % str(d.xen_dir / "h.cfg"))) == n
+
+
+def test_duplicate_first_path_wins(d):
+    b = body(d.ask("status dup"))
+    assert b[1] == "config: " + str(d.xen_dir / "dup1.cfg")
+    warn = [m for m in d.grep(r"dup2\.cfg") if "dup1.cfg" in m]
+    assert warn, d.log()[-2000:]
+
+
+def test_file_values_in_status(d):
+    b = body(d.ask("status alpha"))
+    assert b[:6] == ["name: alpha", "config: " + str(d.xen_dir / "a.cfg"),
+                     "state: stopped", "id: -", "mem: 96", "vcpus: 3"]
+    b = body(d.ask("status crlf-ok"))
+    assert b[4:6] == ["mem: 64", "vcpus: -"]
+    b = body(d.ask("status linked"))
+    assert b[1] in ("config: " + str(d.xen_dir / "link.cfg"),
+                    "config: " + os.path.realpath(d.xen_dir / "link.cfg"))
+    assert b[4] == "mem: 48"
+
+
+@pytest.mark.parametrize("word", HOSTILE_WORDS)
+def test_hostile_names_are_no_instance(d, word):
+    n = d.ncalls()
+    with d.session("admin") as c:
+        for verb in ("start", "pause", "destroy", "status", "ip"):
+            assert c.cmd("%s %s" % (verb, word)) == ["400 NO SUCH INSTANCE"], \
+                (verb, word)
+    assert d.ncalls() == n
+
+
+def test_escaped_name(daemon_factory):
+    # "hex\x2dname" is hex-name to xl: either decoded and accepted, or
+    # refused (skipped and logged); never listed raw.
+    dm = daemon_factory(cfgs={"esc.cfg": 'name = "hex\\x2dname"\n'})
+    got = body(dm.ask("list available"))
+    if got != ["hex-name"]:
+        assert got == []
+        assert dm.grep(r"^skipping %s: " % str(dm.xen_dir / "esc.cfg"))
+
+
+def test_words_with_blanks_are_usage(d):
+    with d.session("admin") as c:
+        assert c.cmd("pause a b") == ["400 USAGE: pause NAME"]
+
+
+def test_only_scanned_names_reach_toolstack(d):
+    n = d.ncalls()
+    with d.session("admin") as c:
+        for name in GOOD_NAMES:
+            c.cmd("start " + name)
+            c.cmd("destroy " + name)
+    argvs = d.argvs_since(n)
+    creates = {a[2] for a in argvs if a[1] == "create"}
+    assert str(d.xen_dir / "dup1.cfg") in creates
+    assert str(d.xen_dir / "dup2.cfg") not in creates
+    assert str(d.xen_dir / "a.cfg") in creates
+    destroys = [a[2] for a in argvs if a[1] == "destroy"]
+    assert sorted(destroys) == GOOD_NAMES
+    for call in d.calls():
+        for a in call["argv"][1:]:
+            assert a not in HOSTILE_WORDS, call["argv"]
+            assert " " not in a and ";" not in a, call["argv"]
+
+
+def test_changes_visible_next_request(d):
+    x = d.xen_dir
+    with d.session() as c:
+        base = body(c.cmd("list available"))
+        (x / "new.cfg").write_text('name = "newcomer"\n')
+        assert body(c.cmd("list available")) == sorted(base + ["newcomer"])
+        # same size, same second: still seen
+        (x / "new.cfg").write_text('name = "newcomes"\n')
+        assert body(c.cmd("list available")) == sorted(base + ["newcomes"])
+        assert body(c.cmd("status newcomes"))[1] == "config: " + str(
+            x / "new.cfg")
+        assert c.cmd("status newcomer") == ["400 NO SUCH INSTANCE"]
+        # atomic replace by rename
+        (x / ".tmp").write_text('name = "renamed"\n')
+        os.rename(x / ".tmp", x / "new.cfg")
+        assert body(c.cmd("list available")) == sorted(base + ["renamed"])
+        # turned bad: dropped and logged
+        mark = d.mark()
+        (x / "new.cfg").write_text('name = "-x"\n')
+        assert body(c.cmd("list available")) == base
+        d.wait_log(r"^skipping %s: " % str(x / "new.cfg"), since=mark)
+        (x / "new.cfg").unlink()
+        assert body(c.cmd("list available")) == base
+        # a duplicate removed: the other file takes over
+        (x / "dup1.cfg").rename(x / "dup1.off")
+        try:
+            assert body(c.cmd("status dup"))[1] == "config: " + str(
+                x / "dup2.cfg")
+        finally:
+            (x / "dup1.off").rename(x / "dup1.cfg")
+        assert body(c.cmd("status dup"))[1] == "config: " + str(
+            x / "dup1.cfg")
+        # a subdirectory never counts
+        (x / "sub" / "deeper.cfg").write_text('name = "deeper"\n')
+        assert body(c.cmd("list available")) == base
+    # a new session sees the same
+    assert body(d.ask("list available")) == base
+
+
+def test_empty_and_missing_xen_dir(daemon_factory, tmp_path):
+    dm = daemon_factory(cfgs={})
+    ok(dm.ask("list available"))
+    assert dm.ask("status x") == ["400 NO SUCH INSTANCE"]
+    dm.xen_dir.rmdir()
+    r = dm.ask("list available")
+    assert r == ["200 OK", "300 DONE"] or r[0].startswith("400 "), r
+    dm.xen_dir.mkdir()
+    (dm.xen_dir / "a.cfg").write_text('name = "back"\n')
+    assert body(dm.ask("list available")) == ["back"]
