@@ -211,6 +211,21 @@ def test_list_running_long_and_foreign_names(d, c, tmp_path):
     assert not [ln for ln in lines if ln.startswith("Domain-0")]
 
 
+def test_managed_halted_domain_is_not_running(d, c):
+    # xm lists a xend-managed domain that is not running with a blank ID
+    # (FAKE-XEN 7.1): not a running domain, the instance is stopped
+    start(d, c, "web1", "web1.cfg")
+    start(d, c, "db1", "db1.cfg")
+    d.set_domain("web1", managed="yes", state="halted")
+    if d.tool == "xm":
+        out = d.fake("list").stdout
+        assert re.search(r"^web1 +512 +2 +0\.0$", out, re.M), out
+    lines = running_lines(c)
+    assert [ln.split()[0] for ln in lines] == ["db1"], lines
+    b = body(c.cmd("status web1"))
+    assert b[2:6] == ["state: stopped", "id: -", "mem: 512", "vcpus: 2"], b
+
+
 def test_domain0_cpu_does_not_matter(d, c):
     # Domain-0 is never listed, whatever its figures
     (d.state / "dom0").write_text("mem=2048\nvcpus=8\ncpu_time=99999.9\n")
