@@ -332,6 +332,9 @@ echo "# work directory $W"
 
 # ------------------------------------------------------------ build
 
+# git archive writes modes for umask 002 and tar as root keeps them; the
+# copy gets umask 022 modes instead, as a checkout would (the daemon refuses
+# a group-writable toolstack, and the simulated one is run from the copy).
 GIT="git -c safe.directory=$REPO -C $REPO"
 before=$($GIT status --porcelain 2>&1)
 SRC=$W/argo-server
@@ -341,13 +344,15 @@ worktree)
 	echo "# source: the work tree $REPO (tracked and untracked, not ignored)"
 	$GIT ls-files -z --cached --others --exclude-standard |
 	    (cd "$REPO" && tar --null -T - \
-	    --ignore-failed-read -cf - 2>/dev/null) | tar -x -C "$SRC" ;;
+	    --ignore-failed-read -cf - 2>/dev/null) |
+	    tar -x --no-same-permissions -C "$SRC" ;;
 *)
 	echo "# source: $($GIT log -1 --format='%h %s' HEAD)"
 	dirty=$($GIT status --porcelain -- debian etc man tests/deb Makefile)
 	[ -n "$dirty" ] && printf '%s\n' \
 	    "uncommitted changes are NOT in this build" "$dirty" | diag
-	$GIT archive --format=tar HEAD | tar -x -C "$SRC" ;;
+	$GIT archive --format=tar HEAD |
+	    tar -x --no-same-permissions -C "$SRC" ;;
 esac
 [ -f "$SRC/debian/control" ] || bail "no debian/control in the source copy"
 
