@@ -2,6 +2,7 @@
 detaching (DESIGN section 4.1)."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -212,23 +213,39 @@ def test_detached_mode(tmp_path):
     conf = write_conf(tmp_path / "d.conf",
                       "[server]\nlisten = 127.0.0.1\nworkers = 1\n"
                       "pidfile = %s\nxen_dir = %s\n" % (pidf, tmp_path / "xen"))
-    r = run("-c", conf, "-p", str(port), wrap=True, timeout=READY_TIMEOUT)
-    assert r.returncode == 0, r.stderr
-    assert wait_for(pidf.exists, 5)
-    pid = int(pidf.read_text().strip())
+    # files, not pipes: a detached valgrind keeps its copy of stderr
+    out = open(tmp_path / "start.log", "wb")
+    pid = None
     try:
+        p = subprocess.Popen(WRAPPER + [ARGO_BIN, "-c", conf, "-p", str(port)],
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        try:
+            rc = p.wait(READY_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise
+        assert wait_for(pidf.exists, 5)
+        pid = int(pidf.read_text().strip())
+        assert rc == 0, (tmp_path / "start.log").read_text()
         assert alive(pid)
         with open("/proc/%d/status" % pid) as f:
             st = f.read()
         with Client(port) as c:
             assert c.cmd("list available") == ["200 OK", "alpha", "300 DONE"]
-        # detached: its own session, cwd /
+        # detached: its own session, cwd /, stdin /dev/null, not our child
         assert os.getsid(pid) == pid
         assert os.readlink("/proc/%d/cwd" % pid) == "/"
         assert os.readlink("/proc/%d/fd/0" % pid) == "/dev/null"
         assert "PPid:\t%d\n" % os.getpid() not in st
     finally:
-        if alive(pid):
+        out.close()
+        if pid is None and pidf.exists():
+            pid = int(pidf.read_text().strip())
+        if pid is not None and alive(pid):
             os.kill(pid, signal.SIGTERM)
     assert wait_for(lambda: not alive(pid), STOP_TIMEOUT), "still running"
     assert wait_for(lambda: not pidf.exists(), 5)
+    log = (tmp_path / "start.log").read_text()
+    assert not re.search(r"^==\d+== ", log, re.M), log
+    assert "AddressSanitizer" not in log and "runtime error" not in log
