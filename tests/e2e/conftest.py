@@ -303,6 +303,8 @@ class Daemon:
         self.expect_rc = 0
         self.allowed_kills = set()
         self.allow_log_patterns = []
+        # sanitizer reports of a known daemon bug (an xfail test's own)
+        self.tolerate = []
         if toolstack:
             if fake_available():
                 self.state = self.root / "state"
@@ -455,8 +457,11 @@ class Daemon:
                 if m and int(m.group(1)) in self.allowed_kills:
                     continue
                 pytest.fail("unexpected log line: " + line)
-        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error"):
-            assert bad not in text, text[-5000:]
+        for line in text.splitlines():
+            if any(re.search(p, line) for p in self.tolerate):
+                continue
+            for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error"):
+                assert bad not in line, text[-5000:]
         for pw in SECRETS:
             assert pw not in text, "a password reached the log"
 
