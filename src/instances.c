@@ -338,7 +338,8 @@ instances_get(const char *dir)
 		}
 		names[nnames++] = de->d_name;
 	}
-	qsort(names, nnames, sizeof(char *), cmp_str);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof(char *), cmp_str);
 
 	nvv = util_xcalloc(nnames, sizeof(struct cfgfile));
 	for (i = 0; i < nnames; i++) {
