@@ -111,6 +111,18 @@ def test_auth_pipelined_commands_wait_for_it(d):
         assert c.reply()[1] == "argo-server " + VERSION
 
 
+def test_user_name_sanitised_in_log(d):
+    mark = d.mark()
+    with d.client() as c:
+        c.send(b"auth w\xc3\xa9b=x %s\n" % WRONG_PASSWORDS[0].encode())
+        assert c.reply(timeout=IO_TIMEOUT * 3) == \
+            ["400 AUTHENTICATION FAILED"]
+    line = d.wait_log(r"^auth failed peer=127\.0\.0\.1 user=", since=mark)
+    assert "\u00e9" not in line and "\ufffd" not in line, line
+    raw = d.logfile.read_bytes()[mark:]
+    assert b"\xc3" not in raw
+
+
 def test_no_password_in_log(d):
     text = d.log()
     for pw in list(PASSWORDS.values()) + WRONG_PASSWORDS:

@@ -194,6 +194,15 @@ def test_H_hash_accepted_by_auth(daemon_factory):
         assert c.cmd("whoami") == ["200 OK", "newbie", "300 DONE"]
 
 
+def test_debug_option(daemon_factory):
+    d = daemon_factory(start=False)
+    d.start("-d")
+    mark = d.mark()
+    assert d.ask("version")[1] == "argo-server " + VERSION
+    d.wait_log(r"^session end ", since=mark)
+    assert d.stop() == 0
+
+
 def test_pidfile_written_before_ready(daemon_factory):
     d = daemon_factory()
     assert d.pidfile.read_text().strip() == str(d.pid)

@@ -125,6 +125,13 @@ def test_sigterm_lets_a_session_finish(daemon_factory):
         d.wait_log(r"^stopping$")
         # the running session is still served, then ends normally
         assert c.cmd("version")[1] == "argo-server " + VERSION
+        # no new session is served meanwhile
+        try:
+            with d.client(timeout=1) as n:
+                n.send("version\n")
+                assert n.line(timeout=1) != "200 OK"
+        except (OSError, Exception) as e:
+            assert not isinstance(e, AssertionError), e
         assert c.cmd("quit") == ["200 OK", "300 BYE"]
     finally:
         c.close()

@@ -173,6 +173,19 @@ def test_ip(d, c):
     assert c.cmd("ip nosuch") == ["400 NO SUCH INSTANCE"]
 
 
+def test_ip_unresolvable_empty_body(d, c):
+    # .invalid never resolves (RFC 6761): an empty body, "ip: unknown"
+    p = d.write_cfg("nx.cfg", 'name = "nothing.invalid"\nmemory = 32\n')
+    try:
+        assert c.cmd("ip nothing.invalid", timeout=30) == ["200 OK",
+                                                           "300 DONE"]
+        assert body(c.cmd("status nothing.invalid", timeout=30))[-1] == \
+            "ip: unknown"
+        assert c.cmd("version")[1] == "argo-server " + VERSION
+    finally:
+        p.unlink()
+
+
 def test_list_running_states(d, c):
     did = start(d, c, "web1", "web1.cfg")
     cases = [({"state": "running"}, "running"),
@@ -469,6 +482,23 @@ def test_no_fake_left_running(d):
 
 # ------------------------------------------------------------ timeout
 
+def zombies_under(parents):
+    """Zombie children of PARENTS."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        if fields[0] == "Z" and int(fields[1]) in parents:
+            out.append(int(p))
+    return out
+
+
 @pytest.fixture(scope="module")
 def dt(request, module_factory, d):
     return module_factory(toolstack=d.tool, require_toolstack=True,
@@ -488,8 +518,9 @@ def test_toolstack_timeout(dt):
         assert 0.9 <= took <= 1 + 3, took
         dt.wait_log(r"^control peer=127\.0\.0\.1 user=admin verb=pause "
                     r"instance=web1 rc=timeout ms=\d+$", since=mark)
-        # no process of the fake left
+        # no process of the fake left, and no zombie of it
         assert wait_for(lambda: not dt.fake_procs(), 2), dt.fake_procs()
+        assert wait_for(lambda: not zombies_under(dt.workers()), 2)
         dt.clear_inject()
         ok(c.cmd("pause web1"))
         # a `list' that hangs: status and list running time out too
