@@ -433,12 +433,41 @@ class Daemon:
         self.log_fd.close()
         return self.rc
 
-    def hup(self, expect="loaded", timeout=None):
-        """SIGHUP and wait for the reload line; returns its message."""
+    def settled(self):
+        """True when the master and every worker sleep in poll: no worker
+        is starting up, and none has a signal or event left to act on."""
+        pids = [self.pid] + self.workers()
+        for p in pids:
+            try:
+                with open("/proc/%d/stat" % p) as f:
+                    st = f.read()
+                with open("/proc/%d/wchan" % p) as f:
+                    wchan = f.read()
+            except OSError:
+                continue            # gone meanwhile: fine
+            if st[st.rindex(")") + 2] != "S" or "poll" not in wchan:
+                return False
+        return True
+
+    def hup(self, settle=True, timeout=None):
+        """SIGHUP and wait for the reload line; returns its message.
+        With SETTLE, wait (bounded) before and after until no process of
+        the daemon is starting up or runnable: an idle worker that runs
+        only after a new client arrived serves it on the old configuration
+        (a daemon bug, see test_sighup_new_session_after_reload_on_slow_
+        worker), which would make the ordinary reload tests flaky."""
+        if settle:
+            wait_for(self.settled, 3)
         mark = self.mark()
         os.kill(self.pid, signal.SIGHUP)
         pat = r"reload: \S+ loaded|reload failed: .*"
-        return self.wait_log(pat, since=mark, timeout=timeout)
+        msg = self.wait_log(pat, since=mark, timeout=timeout)
+        if settle:
+            # old idle workers must have had the CPU to see the reload (a
+            # starved one may serve a new session on the old config: see
+            # test_sighup_new_session_after_reload_on_slow_worker)
+            wait_for(self.settled, 3)
+        return msg
 
     def check(self):
         """The teardown assertions on status and log."""
