@@ -85,13 +85,17 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* One session: every complete line gets the canned reply; quit ends it. */
+/*
+ * One session: every complete line gets the canned reply, all the replies
+ * to one read in one write (pipelined clients); quit ends it.
+ */
 static void
 serve(int fd)
 {
-	char	 buf[LIMIT_BUF], *nl, *p;
-	size_t	 len = 0;
+	char	 buf[LIMIT_BUF], out[LIMIT_BUF * sizeof(reply)], *nl, *p;
+	size_t	 len = 0, olen;
 	ssize_t	 r;
+	int	 quit;
 
 	for (;;) {
 		r = read(fd, buf + len, sizeof(buf) - len);
@@ -101,16 +105,25 @@ serve(int fd)
 			return;
 		len += (size_t)r;
 		p = buf;
+		olen = 0;
+		quit = 0;
 		while ((nl = memchr(p, '\n', len - (size_t)(p - buf))) !=
 		    NULL) {
+			/* At most LIMIT_BUF lines per read: out has room. */
 			if (nl - p >= 4 && memcmp(p, "quit", 4) == 0) {
-				write_all(fd, bye, sizeof(bye) - 1);
-				return;
+				memcpy(out + olen, bye, sizeof(bye) - 1);
+				olen += sizeof(bye) - 1;
+				quit = 1;
+				break;
 			}
-			if (write_all(fd, reply, sizeof(reply) - 1) == -1)
-				return;
+			memcpy(out + olen, reply, sizeof(reply) - 1);
+			olen += sizeof(reply) - 1;
 			p = nl + 1;
 		}
+		if (olen > 0 && write_all(fd, out, olen) == -1)
+			return;
+		if (quit)
+			return;
 		len -= (size_t)(p - buf);
 		memmove(buf, p, len);
 		if (len == sizeof(buf))
