@@ -338,6 +338,26 @@ class Daemon:
                 return False
         return True
 
+    def hup(self, settle=True, timeout=None):
+        """SIGHUP, wait for the reload line; (loaded?, message).  With
+        SETTLE, wait (bounded) until every process sleeps in poll before
+        and after, so old idle workers have seen the reload."""
+        if settle:
+            wait_for(self.idle_settled, 3 * SLOW)
+        mark = self.mark()
+        os.kill(self.pid, signal.SIGHUP)
+        got = self.wait_log(r"reload: \S+ loaded|reload failed: ",
+                            since=mark, timeout=timeout)
+        if settle:
+            wait_for(self.idle_settled, 3 * SLOW)
+        msg = got[0][1]
+        return msg.startswith("reload: "), msg
+
+    def hup_ok(self):
+        ok, msg = self.hup()
+        assert ok, msg
+        return True
+
     def zombies(self):
         procs = all_procs()
         return zombies_of([self.pid] + children_of(self.pid, procs), procs)
