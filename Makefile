@@ -34,7 +34,8 @@ CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SAN_FLAGS	= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 		  -fno-omit-frame-pointer
-PYTEST		= python3 -m pytest -q -p no:cacheprovider
+PYTHON		?= /usr/bin/python3
+PYTEST		= $(PYTHON) -m pytest -q -p no:cacheprovider
 E2E_ARGS	?=
 
 .PHONY: all clean install deps check check-plain check-asan check-valgrind \
@@ -178,7 +179,7 @@ bench:
 SOAK_SECONDS	?= 60
 soak: $(B)/argo-server
 	ARGO_BIN=$(CURDIR)/$(B)/argo-server SOAK_SECONDS=$(SOAK_SECONDS) \
-		python3 tests/soak/soak.py
+		$(PYTHON) tests/soak/soak.py
 
 clean:
 	rm -rf build argo-server

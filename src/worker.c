@@ -125,6 +125,28 @@ refuse(int fd, const char *line)
 	(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/*
+ * ppoll() that finds a listener ready returns with the old mask restored
+ * and a signal sent meanwhile still pending, its handler not run.  A worker
+ * that had no CPU across a reload or a stop would otherwise accept a
+ * session begun after "reload: ... loaded" (on the old configuration) or
+ * after "stopping".  So look before accepting.
+ */
+static int
+must_leave(const struct board *b, int slot, int generation)
+{
+	sigset_t	pending;
+
+	if (worker_stop || worker_retire ||
+	    __atomic_load_n(&b->b_generation, __ATOMIC_ACQUIRE) != generation ||
+	    b->b_slots[slot].s_sessions >= ARGO_MAX_SESSIONS_PER_WORKER)
+		return (1);
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 ||
+	    sigismember(&pending, SIGUSR1) == 1))
+		return (1);
+	return (0);
+}
+
 static void
 serve(const struct config *c, struct board *b, int slot, int fd,
     const struct sockaddr_storage *ss, socklen_t sslen)
@@ -202,10 +224,7 @@ worker_main(const struct config *conf, struct listeners *l,
 		pfd[i].events = POLLIN;
 	}
 	for (;;) {
-		if (worker_stop || worker_retire ||
-		    __atomic_load_n(&b->b_generation, __ATOMIC_ACQUIRE) !=
-		    generation ||
-		    b->b_slots[slot].s_sessions >= ARGO_MAX_SESSIONS_PER_WORKER)
+		if (must_leave(b, slot, generation))
 			_exit(0);
 		set_state(b, slot, SLOT_IDLE);
 		if (ppoll(pfd, l->l_n, NULL, &waitmask) == -1) {
@@ -213,6 +232,8 @@ worker_main(const struct config *conf, struct listeners *l,
 				log_warn("poll");
 			continue;
 		}
+		if (must_leave(b, slot, generation))
+			_exit(0);
 		for (i = 0; i < l->l_n; i++) {
 			if (!(pfd[i].revents & POLLIN))
 				continue;

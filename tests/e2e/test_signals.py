@@ -54,13 +54,6 @@ def _cpu_hog(cpu, seconds):
 
 
 @pytest.mark.skipif(VALGRIND, reason="needs native scheduling")
-@pytest.mark.xfail(strict=True, reason=(
-    "daemon bug: an idle worker that gets the CPU only after a reload's "
-    "SIGUSR1 and a new connection sees ppoll() return the listener ready "
-    "(readiness is checked before signals, and the mask is restored on "
-    "success) and accepts without re-checking b_generation/worker_retire "
-    "(src/worker.c), so a session begun after 'reload: ... loaded' runs on "
-    "the old configuration"))
 def test_sighup_new_session_after_reload_on_slow_worker(daemon_factory):
     """Deterministic form of a race seen under load: the idle workers are
     starved of CPU (pinned under a SCHED_FIFO hog) across the reload."""
@@ -205,11 +198,6 @@ def test_sigterm_lets_a_session_finish(daemon_factory):
 
 
 @pytest.mark.skipif(VALGRIND, reason="needs native scheduling")
-@pytest.mark.xfail(strict=True, reason=(
-    "daemon bug: as for reloads, an idle worker that gets the CPU only "
-    "after SIGTERM and a new connection sees ppoll() return the listener "
-    "ready and accepts without re-checking worker_stop (src/worker.c): a "
-    "session is begun and served after 'stopping'"))
 def test_sigterm_no_new_session_on_slow_worker(daemon_factory):
     """Deterministic form of a race: the idle workers are starved of CPU
     (pinned under a SCHED_FIFO hog) across SIGTERM."""
