@@ -65,6 +65,7 @@ struct parse {
 	/* the reader's side */
 	FILE		*p_fp;		/* or: */
 	const char	*p_text;
+	size_t		 p_textlen;
 	size_t		 p_textoff;
 	int		 p_line;
 	enum sect	 p_sect;
@@ -477,7 +478,7 @@ next_char(struct parse *p)
 {
 	if (p->p_fp != NULL)
 		return (getc(p->p_fp));
-	if (p->p_text[p->p_textoff] == '\0')
+	if (p->p_textoff == p->p_textlen)
 		return (EOF);
 	return ((unsigned char)p->p_text[p->p_textoff++]);
 }
@@ -614,11 +615,19 @@ int
 config_load_string(const char *name, const char *text, struct config **out,
     char *err, size_t errlen)
 {
+	return (config_load_buffer(name, text, strlen(text), out, err, errlen));
+}
+
+int
+config_load_buffer(const char *name, const char *buf, size_t len,
+    struct config **out, char *err, size_t errlen)
+{
 	struct parse	p;
 	int		rc;
 
 	parse_init(&p, name);
-	p.p_text = text;
+	p.p_text = buf;
+	p.p_textlen = len;
 	rc = ini_parse_stream(reader, &p, handler, &p);
 	return (finish(&p, rc, out, err, errlen));
 }

@@ -55,6 +55,9 @@ int	config_load(const char *path, struct config **out, char *err,
 /* Same from a string (unit tests, fuzzing); name is used in messages. */
 int	config_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
+/* Same from len bytes that may hold NULs (refused, as in a file). */
+int	config_load_buffer(const char *name, const char *buf, size_t len,
+	    struct config **out, char *err, size_t errlen);
 void	config_free(struct config *c);
 
 const struct user *config_user(const struct config *c, const char *name);
