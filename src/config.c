@@ -512,8 +512,12 @@ reader(char *str, int num, void *stream)
 		str[0] = '\0';
 		return (str);
 	}
-	/* Section headers: inih reports none for an empty section. */
-	for (s = str; *s == ' ' || *s == '\t'; s++)
+	/* Section headers: inih reports none for an empty section.  Like
+	 * inih, skip a UTF-8 BOM at the start of the file. */
+	s = str;
+	if (p->p_line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	for (; *s == ' ' || *s == '\t'; s++)
 		;
 	if (*s == '[' && (e = strchr(s, ']')) != NULL)
 		section_start(p, s + 1, (size_t)(e - s - 1));

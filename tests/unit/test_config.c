@@ -281,6 +281,10 @@ t_crlf_and_indent(void **state)
 	assert_int_equal(c->c_port, 7);
 	assert_int_equal(c->c_workers, 3);
 	config_free(c);
+	/* A UTF-8 BOM (skipped by inih) does not hide the first header. */
+	c = load_ok("\xEF\xBB\xBF[server]\nport = 8\n");
+	assert_int_equal(c->c_port, 8);
+	config_free(c);
 }
 
 static void
