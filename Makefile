@@ -98,6 +98,8 @@ FUZZ_SRCS_fuzz_line	= src/linebuf.c
 FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c
 FUZZ_SRCS_fuzz_acl	= src/acl.c
 FUZZ_SRCS_fuzz_domlist	= src/domlist.c
+FUZZ_SRCS_fuzz_config	= src/config.c src/util.c src/log.c src/acl.c \
+			  src/xencfg.c $(LIBS)
 
 fuzz:
 	@mkdir -p build/fuzz
