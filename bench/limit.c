@@ -137,6 +137,11 @@ worker(int lfd)
 	int	fd;
 
 	while (!stopping) {
+		/*
+		 * cppcheck 2.10's gnu.cfg has accept4's addrlen not-null, yet
+		 * NULL is allowed when addr is NULL.
+		 */
+		/* cppcheck-suppress nullPointer */
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1)
 			continue;
