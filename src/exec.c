@@ -629,6 +629,8 @@ exec_summary(const struct exec_result *res, char *buf, size_t len)
 			for (i = 0; i < n; i++) {
 				unsigned char c = (unsigned char)p[i];
 
+				/* An int holding '?' or (char)c: no narrowing. */
+				/* NOLINTNEXTLINE(bugprone-narrowing-conversions) */
 				buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
 			}
 			buf[n] = '\0';

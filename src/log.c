@@ -125,6 +125,8 @@ log_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
 	for (i = 0; i < srclen && n < max; i++) {
 		unsigned char c = (unsigned char)src[i];
 
+		/* An int holding (char)c or '?', both ASCII: no narrowing. */
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions) */
 		dst[n++] = (c >= 0x21 && c <= 0x7e) ? (char)c : '?';
 	}
 	if (i < srclen && n >= 3 && dstlen > 3) {
