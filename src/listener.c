@@ -40,8 +40,8 @@ open_one(const char *addr, int *port, int *fdp, char *err, size_t errlen)
 		sin6->sin6_port = htons((unsigned short)*port);
 		len = sizeof(*sin6);
 	} else {
-		snprintf(err, errlen, "cannot listen on %s port %d: not a "
-		    "numeric address", addr, *port);
+		(void)snprintf(err, errlen, "cannot listen on %s port %d: "
+		    "not a numeric address", addr, *port);
 		return (-1);
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -88,7 +88,7 @@ listener_open(const struct config *c, int port, struct listeners *l,
 			listener_close(l);
 			return (-1);
 		}
-		snprintf(l->l_name[l->l_n], sizeof(l->l_name[0]),
+		(void)snprintf(l->l_name[l->l_n], sizeof(l->l_name[0]),
 		    strchr(c->c_listen[i], ':') ? "[%s]:%d" : "%s:%d",
 		    c->c_listen[i], port);
 		l->l_n++;

@@ -43,7 +43,7 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	if (suffix != NULL) {
 		size_t	used = strlen(msg);
 
-		snprintf(msg + used, sizeof(msg) - used, ": %s", suffix);
+		(void)snprintf(msg + used, sizeof(msg) - used, ": %s", suffix);
 	}
 	if (log_fg) {
 		/* One write per line so lines from many workers never mix. */

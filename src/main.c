@@ -24,8 +24,8 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: argo-server [-f] [-d] [-c FILE] [-p PORT] [-t] "
-	    "[-H] [-V] [-h]\n"
+	(void)fprintf(fp, "usage: argo-server [-f] [-d] [-c FILE] [-p PORT] "
+	    "[-t] [-H] [-V] [-h]\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -d       debug logging\n"
 	    "  -c FILE  configuration file (default %s)\n"
@@ -49,7 +49,7 @@ make_hash(void)
 	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
-		fputs("Password: ", stderr);
+		(void)fputs("Password: ", stderr);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
 	} else
 		tty = 0;
@@ -57,17 +57,18 @@ make_hash(void)
 		pw[0] = '\0';
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputs("\n", stderr);
+		(void)fputs("\n", stderr);
 	}
 	n = strcspn(pw, "\r\n");
 	if (pw[n] == '\0' && n > ARGO_MAX_PASSWORD) {
-		fprintf(stderr, "argo-server: password longer than %d bytes\n",
+		(void)fprintf(stderr,
+		    "argo-server: password longer than %d bytes\n",
 		    ARGO_MAX_PASSWORD);
 		return (1);
 	}
 	pw[n] = '\0';
 	if (n == 0) {
-		fprintf(stderr, "argo-server: empty password\n");
+		(void)fprintf(stderr, "argo-server: empty password\n");
 		return (1);
 	}
 	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
@@ -75,7 +76,8 @@ make_hash(void)
 	explicit_bzero(pw, sizeof(pw));
 	free(salt);
 	if (h == NULL || h[0] == '*') {
-		fprintf(stderr, "argo-server: crypt: %s\n", strerror(errno));
+		(void)fprintf(stderr, "argo-server: crypt: %s\n",
+		    strerror(errno));
 		free(data);
 		return (1);
 	}
@@ -107,8 +109,8 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			if (util_parse_long(optarg, 0, 65535, &port) == -1) {
-				fprintf(stderr, "argo-server: -p: '%s' is not "
-				    "a port number (0-65535)\n", optarg);
+				(void)fprintf(stderr, "argo-server: -p: '%s' "
+				    "is not a port number (0-65535)\n", optarg);
 				return (1);
 			}
 			break;
@@ -133,7 +135,7 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	if (config_load(path, &conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s\n", err);
+		(void)fprintf(stderr, "%s\n", err);
 		return (1);
 	}
 	if (test) {
@@ -148,13 +150,14 @@ main(int argc, char *argv[])
 	auth_init();
 	if (listener_open(conf, port >= 0 ? (int)port : conf->c_port, &l, err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "argo-server: %s\n", err);
+		(void)fprintf(stderr, "argo-server: %s\n", err);
 		return (1);
 	}
 	/* Open it here, so a bad path is reported on the terminal. */
 	if (conf->c_pidfile[0] != '\0' && (pidfd = open(conf->c_pidfile,
 	    O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) == -1) {
-		fprintf(stderr, "argo-server: cannot write pid file %s: %s\n",
+		(void)fprintf(stderr,
+		    "argo-server: cannot write pid file %s: %s\n",
 		    conf->c_pidfile, strerror(errno));
 		return (1);
 	}

@@ -39,16 +39,16 @@ toolstack_rc(const struct exec_result *r, char *buf, size_t len)
 {
 	switch (r->outcome) {
 	case EXEC_EXITED:
-		snprintf(buf, len, "%d", r->status);
+		(void)snprintf(buf, len, "%d", r->status);
 		break;
 	case EXEC_SIGNALED:
-		snprintf(buf, len, "signal-%d", r->status);
+		(void)snprintf(buf, len, "signal-%d", r->status);
 		break;
 	case EXEC_TIMEOUT:
-		snprintf(buf, len, "timeout");
+		(void)snprintf(buf, len, "timeout");
 		break;
 	case EXEC_ERROR:
-		snprintf(buf, len, "error");
+		(void)snprintf(buf, len, "error");
 		break;
 	}
 }
