@@ -79,6 +79,8 @@ pidfile_write(const char *path)
 		int saved = errno;
 
 		close(fd);
+		/* An empty or partial pid file would mislead init scripts. */
+		(void)unlink(path);
 		errno = saved ? saved : EIO;
 		return (-1);
 	}
