@@ -319,9 +319,14 @@ instances_get(const char *dir)
 	if (cache_dir != NULL && strcmp(cache_dir, dir) != 0)
 		instances_reset();
 	if ((d = opendir(dir)) == NULL) {
-		if (should_log == NULL || should_log(msgkey(dir, "opendir",
-		    NULL)))
+		int	e = errno;
+
+		/* Once per reason: a different failure is news. */
+		if (should_log == NULL || should_log(msgkey(dir, strerror(e),
+		    NULL))) {
+			errno = e;
 			log_warn("cannot read xen_dir %s", dir);
+		}
 		return (NULL);
 	}
 	dfd = dirfd(d);
