@@ -90,7 +90,7 @@ perr(struct parse *p, const char *fmt, ...)
 		return;
 	p->p_err_line = p->p_line > 0 ? p->p_line : 1;
 	va_start(ap, fmt);
-	vsnprintf(p->p_err, sizeof(p->p_err), fmt, ap);
+	(void)vsnprintf(p->p_err, sizeof(p->p_err), fmt, ap);
 	va_end(ap);
 }
 
@@ -543,7 +543,7 @@ finish(struct parse *p, int rc, struct config **out, char *err,
 		perr(p, "syntax error (expected [section] or key = value)");
 	}
 	if (p->p_err_line == 0 && rc < 0) {
-		snprintf(err, errlen, "%s: cannot parse", p->p_name);
+		(void)snprintf(err, errlen, "%s: cannot parse", p->p_name);
 		config_free(c);
 		return (-1);
 	}
@@ -553,8 +553,8 @@ finish(struct parse *p, int rc, struct config **out, char *err,
 		    c->c_workers, c->c_max_clients);
 	}
 	if (p->p_err_line != 0) {
-		snprintf(err, errlen, "%s:%d: %s", p->p_name, p->p_err_line,
-		    p->p_err);
+		(void)snprintf(err, errlen, "%s:%d: %s", p->p_name,
+		    p->p_err_line, p->p_err);
 		config_free(c);
 		return (-1);
 	}
@@ -590,30 +590,30 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 	/* O_NONBLOCK: a FIFO put in its place must not hang the master. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
 	    -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
+		(void)snprintf(err, errlen, "%s: not a regular file", path);
 		close(fd);
 		return (-1);
 	}
 	/* It holds password hashes and decides who may control the host. */
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: must not be writable by group or "
-		    "others (chmod go-w)", path);
+		(void)snprintf(err, errlen, "%s: must not be writable by group "
+		    "or others (chmod go-w)", path);
 		close(fd);
 		return (-1);
 	}
 	if ((fp = fdopen(fd, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return (-1);
 	}
 	parse_init(&p, path);
 	p.p_fp = fp;
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(fp);
+	(void)fclose(fp);
 	return (finish(&p, rc, out, err, errlen));
 }
 

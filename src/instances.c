@@ -256,7 +256,7 @@ build_map(const char *dir)
 		memcpy(in->i_name, f->f_inst, sizeof(in->i_name));
 		plen = strlen(dir) + 1 + strlen(f->f_name) + 1;
 		path = util_xmalloc(plen);
-		snprintf(path, plen, "%s%s%s", dir,
+		(void)snprintf(path, plen, "%s%s%s", dir,
 		    dir[strlen(dir) - 1] == '/' ? "" : "/", f->f_name);
 		in->i_path = path;
 		in->i_memory = f->f_memory;
