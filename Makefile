@@ -39,7 +39,8 @@ PYTEST		= $(PYTHON) -m pytest -q -p no:cacheprovider
 E2E_ARGS	?=
 
 .PHONY: all clean install deps check check-plain check-asan check-valgrind \
-	unit e2e fake-xen-check fuzz-replay fuzz lint demo bench soak check-deb
+	unit e2e fake-xen-check fuzz-replay fuzz lint lint-cppcheck \
+	lint-clang-tidy demo bench soak check-deb
 
 all: argo-server
 
@@ -177,11 +178,15 @@ CPPCHECK_DEFS	= -D__linux__ -D__GLIBC__=2 -D__GLIBC_MINOR__=36 \
 		  -DSYS_close_range=436 -DSYS_pidfd_open=434 -DSYS_rt_sigaction=13
 LINTSRCS	:= $(wildcard tests/unit/*.c tests/fuzz/*.c bench/*.c)
 
-lint:
+lint: lint-cppcheck lint-clang-tidy
+
+lint-cppcheck:
 	$(CPPCHECK) $(CPPCHECK_FLAGS) $(ARGO_CPPFLAGS) $(CPPCHECK_DEFS) \
 	    $(INIH_CFLAGS) -Isrc $(SRCS) $(LINTSRCS)
-	@echo "$(CLANG_TIDY) --quiet src/FILE.c --" \
-	    "$(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS)"
+
+lint-clang-tidy:
+	$(info $(CLANG_TIDY) --quiet FILE -- $(ARGO_CPPFLAGS) $(CPPFLAGS) \
+	    $(INIH_CFLAGS)   for each FILE in src/*.c, $(LINT_JOBS) at a time)
 	@printf '%s\n' $(SRCS) | xargs -P $(LINT_JOBS) -I{} sh -c \
 	    'e=$$(mktemp) || exit 1; $(CLANG_TIDY) --quiet "$$0" -- "$$@" \
 	    2>"$$e"; rc=$$?; grep -v " generated\.$$" "$$e" >&2; rm -f "$$e"; \
