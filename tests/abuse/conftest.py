@@ -504,7 +504,13 @@ class Factory:
         for d in self.daemons:
             try:
                 if d.proc is not None and not d.stopped:
-                    zs = d.zombies() if d.proc.poll() is None else []
+                    # A worker that exited a moment ago is a zombie until
+                    # the master's next tick reaps it: only a lasting one
+                    # is a leak.
+                    zs = []
+                    if d.proc.poll() is None and not wait_for(
+                            lambda: not d.zombies(), 2 * SLOW):
+                        zs = d.zombies()
                     assert not zs, "zombies left: %s" % zs
                     d.stop()
                     d.check()

@@ -307,7 +307,7 @@ def test_master_sigkill_takes_workers_along(daemon_factory):
     d.expect_rc = -signal.SIGKILL
     os.kill(d.pid, signal.SIGKILL)
     d.proc.wait(10)
-    gone = wait_for(lambda: not any(alive(k) for k in kids), 5)
+    gone = wait_for(lambda: not any(alive(k) for k in kids), 5 * SLOW)
     for k in kids:
         if alive(k):
             os.kill(k, signal.SIGKILL)
