@@ -15,14 +15,61 @@
 #include "log.h"
 
 static int	ready_fd = -1;
+static pid_t	ready_pid;
+
+/*
+ * A fatal error between detaching and "ready" would otherwise reach only
+ * syslog: hand it to the waiting parent, which prints it on the terminal
+ * that started us.  Workers forked meanwhile share the pipe but not this.
+ */
+static void
+report_failure(const char *msg)
+{
+	char	line[1100];
+	int	n;
+
+	if (ready_fd == -1 || getpid() != ready_pid)
+		return;
+	n = snprintf(line, sizeof(line), "e%s\n", msg);
+	if (n > 0)
+		(void)write(ready_fd, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/* The detaching parent: exit 0 on "r", else 1 with the child's reason. */
+static void __attribute__((noreturn))
+wait_ready(int fd)
+{
+	char	buf[1100];
+	size_t	len = 0;
+	ssize_t	n;
+
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (buf[0] == 'r')
+			_exit(0);
+	}
+	if (len > 1 && buf[0] == 'e')
+		(void)fprintf(stderr, "argo-server: %.*s", (int)(len - 1),
+		    buf + 1);
+	else
+		(void)fprintf(stderr, "argo-server: exited before it was "
+		    "ready (see the system log)\n");
+	_exit(1);
+}
 
 void
 daemon_detach(void)
 {
 	int	p[2], fd;
 	pid_t	pid;
-	ssize_t	n;
-	char	c = 0;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		fatal("pipe");
@@ -30,14 +77,12 @@ daemon_detach(void)
 		fatal("fork");
 	if (pid > 0) {
 		close(p[1]);
-		do
-			n = read(p[0], &c, 1);
-		while (n == -1 && errno == EINTR);
-		/* EOF without a byte: the child died before it was ready. */
-		_exit(n == 1 && c == 'r' ? 0 : 1);
+		wait_ready(p[0]);
 	}
 	close(p[0]);
 	ready_fd = p[1];
+	ready_pid = getpid();
+	log_on_fatal(report_failure);
 	if (setsid() == -1)
 		fatal("setsid");
 	if (chdir("/") == -1)
@@ -60,6 +105,7 @@ daemon_ready(void)
 	(void)write(ready_fd, "r", 1);
 	close(ready_fd);
 	ready_fd = -1;
+	log_on_fatal(NULL);
 }
 
 int

@@ -15,6 +15,7 @@
 
 static int	log_fg = 1;
 static int	log_dbg;
+static void	(*log_fatal_hook)(const char *);
 
 void
 log_init(int foreground, int debug)
@@ -23,6 +24,12 @@ log_init(int foreground, int debug)
 	log_dbg = debug;
 	if (!log_fg)
 		openlog("argo-server", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_on_fatal(void (*hook)(const char *))
+{
+	log_fatal_hook = hook;
 }
 
 void
@@ -45,6 +52,8 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 
 		(void)snprintf(msg + used, sizeof(msg) - used, ": %s", suffix);
 	}
+	if (pri == LOG_CRIT && log_fatal_hook != NULL)
+		log_fatal_hook(msg);
 	if (log_fg) {
 		/* One write per line so lines from many workers never mix. */
 		char	line[1100];

@@ -11,6 +11,8 @@
 
 void	log_init(int foreground, int debug);
 void	log_setdebug(int debug);
+/* Called with each fatal message before it is logged (or NULL). */
+void	log_on_fatal(void (*hook)(const char *msg));
 void	log_warn(const char *fmt, ...) LOG_ATTR_PRINTF;	/* + strerror */
 void	log_warnx(const char *fmt, ...) LOG_ATTR_PRINTF;
 void	log_info(const char *fmt, ...) LOG_ATTR_PRINTF;

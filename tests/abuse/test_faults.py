@@ -253,12 +253,17 @@ def test_pidfile_disk_full(daemon_factory, full_tmpfs):
 
 def test_pidfile_disk_full_detached(daemon_factory, full_tmpfs):
     """The same when detaching: the parent exits 1 (the service is not
-    up), nothing is left running, no pid file is left."""
+    up) and prints the child's reason on the terminal that started it,
+    though the child logs to syslog by then; nothing is left running, no
+    pid file is left."""
     d = daemon_factory(start=False)
     pid = full_tmpfs / "argo.pid"
     d.write_config(server={"pidfile": str(pid)})
     rc, err = run_once(d, [])
     assert rc == 1, err
+    assert re.search(r"^argo-server: cannot write pid file %s: No space "
+                     r"left on device$" % re.escape(str(pid)), err,
+                     re.M), err
     assert not pid.exists(), "an empty pid file was left behind"
 
 
