@@ -21,6 +21,19 @@
 #include "prefork.h"
 #include "util.h"
 
+/* What we print on stdout is the product of -H, -V, -t: a lost write
+ * (a full disk under "-H > file") must not exit 0. */
+static int
+flush_stdout(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		(void)fprintf(stderr, "argo-server: standard output: %s\n",
+		    strerror(errno));
+		return (1);
+	}
+	return (rc);
+}
+
 static void
 usage(FILE *fp)
 {
@@ -81,9 +94,9 @@ make_hash(void)
 		free(data);
 		return (1);
 	}
-	printf("%s\n", h);
+	(void)printf("%s\n", h);
 	free(data);
-	return (0);
+	return (flush_stdout(0));
 }
 
 int
@@ -120,11 +133,11 @@ main(int argc, char *argv[])
 		case 'H':
 			return (make_hash());
 		case 'V':
-			printf("argo-server %s\n", ARGO_VERSION);
-			return (0);
+			(void)printf("argo-server %s\n", ARGO_VERSION);
+			return (flush_stdout(0));
 		case 'h':
 			usage(stdout);
-			return (0);
+			return (flush_stdout(0));
 		default:
 			usage(stderr);
 			return (1);
@@ -139,9 +152,9 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	if (test) {
-		printf("%s: configuration OK\n", path);
+		(void)printf("%s: configuration OK\n", path);
 		config_free(conf);
-		return (0);
+		return (flush_stdout(0));
 	}
 	log_init(1, debug);
 	if (access(conf->c_toolstack, X_OK) == -1)

@@ -187,6 +187,19 @@ def test_H_hash_verifies(tmp_path):
         assert crypt.crypt(pw, h2) == h2
 
 
+@pytest.mark.parametrize("args", [("-H",), ("-V",), ("-h",)])
+def test_lost_stdout_fails(args):
+    """What -H, -V and -h print is their whole product: written to a full
+    device it is lost, and the exit status must say so."""
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([ARGO_BIN] + list(args), input="secret\n",
+                           stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert "standard output: No space left on device" in r.stderr
+    assert "secret" not in r.stderr
+
+
 def test_H_hash_accepted_by_auth(daemon_factory):
     # make_hash() is `argo-server -H`: an account using it logs in
     d = daemon_factory(users={"newbie": {}})
