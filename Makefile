@@ -38,7 +38,7 @@ PYTHON		?= /usr/bin/python3
 PYTEST		= $(PYTHON) -m pytest -q -p no:cacheprovider
 E2E_ARGS	?=
 
-.PHONY: all clean install deps check check-plain check-asan check-valgrind \
+.PHONY: all clean install deps check check-plain check-asan check-valgrind hardened \
 	unit e2e fake-xen-check fuzz-replay fuzz lint lint-cppcheck \
 	lint-clang-tidy demo bench soak check-deb
 
@@ -146,6 +146,7 @@ check-valgrind: $(B)/argo-server
 check: deps
 	$(MAKE) all
 	$(MAKE) CC=clang B=build/clang all
+	$(MAKE) hardened
 	$(MAKE) fake-xen-check
 	$(MAKE) check-plain
 	$(MAKE) check-asan
@@ -154,6 +155,13 @@ check: deps
 # The Debian package end to end: build from a clean copy of HEAD, lintian,
 # man page lint, install, init script, remove/upgrade/purge.  Root only
 # (it installs and purges argo-server); see tests/deb/check-deb.sh.
+# The build as dpkg-buildpackage does it: Debian's hardening flags
+# (_FORTIFY_SOURCE makes an ignored write() an error under -Werror).
+hardened:
+	$(MAKE) B=build/hardened CFLAGS="$$(dpkg-buildflags --get CFLAGS)" \
+		CPPFLAGS="$$(dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" build/hardened/argo-server
+
 check-deb:
 	sh tests/deb/check-deb.sh
 

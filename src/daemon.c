@@ -31,9 +31,10 @@ report_failure(const char *msg)
 	if (ready_fd == -1 || getpid() != ready_pid)
 		return;
 	n = snprintf(line, sizeof(line), "e%s\n", msg);
-	if (n > 0)
-		(void)write(ready_fd, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+	if (n > 0 && write(ready_fd, line, (size_t)n < sizeof(line) ?
+	    (size_t)n : sizeof(line) - 1) == -1) {
+		/* Nothing to do: the parent then says "see the system log". */
+	}
 	close(ready_fd);
 	ready_fd = -1;
 }
@@ -102,7 +103,9 @@ daemon_ready(void)
 {
 	if (ready_fd == -1)
 		return;
-	(void)write(ready_fd, "r", 1);
+	/* Should it fail, the parent sees EOF, exits 1 and says why. */
+	if (write(ready_fd, "r", 1) != 1)
+		log_warn("cannot tell the starting process we are ready");
 	close(ready_fd);
 	ready_fd = -1;
 	log_on_fatal(NULL);

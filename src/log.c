@@ -63,7 +63,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		if (n > 0) {
 			if ((size_t)n >= sizeof(line))
 				n = sizeof(line) - 1;
-			(void)write(STDERR_FILENO, line, (size_t)n);
+			if (write(STDERR_FILENO, line, (size_t)n) == -1) {
+				/* stderr is gone: nowhere left to say so. */
+			}
 		}
 	} else
 		syslog(pri, "%s", msg);

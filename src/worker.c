@@ -250,7 +250,9 @@ worker_main(const struct config *conf, struct listeners *l,
 				continue;	/* another worker won it */
 			}
 			set_state(b, slot, SLOT_BUSY);
-			(void)write(notify_fd, "b", 1);
+			if (write(notify_fd, "b", 1) == -1) {
+				/* Full pipe: the master is already awake. */
+			}
 			serve(conf, b, slot, fd, &ss, sslen);
 			close(fd);
 			b->b_slots[slot].s_sessions++;
