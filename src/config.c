@@ -487,8 +487,15 @@ static char *
 reader(char *str, int num, void *stream)
 {
 	struct parse	*p = stream;
-	int		 ch, n = 0, toolong = 0;
+	int		 ch, n = 0, toolong = 0, cr = 0;
 	const char	*s, *e;
+
+#define PUT(c) do {				\
+	if (n < num - 2)			\
+		str[n++] = (char)(c);		\
+	else					\
+		toolong = 1;			\
+} while (0)
 
 	ch = next_char(p);
 	if (ch == EOF)
@@ -499,13 +506,18 @@ reader(char *str, int num, void *stream)
 			perr(p, "NUL byte in the file");
 			continue;
 		}
-		if (n < num - 2)
-			str[n++] = (char)ch;
-		else
-			toolong = 1;
+		/* A CR counts only when no LF follows: CRLF files get the
+		 * same line length as LF ones. */
+		if (cr) {
+			PUT('\r');
+			cr = 0;
+		}
+		if (ch == '\r') {
+			cr = 1;
+			continue;
+		}
+		PUT(ch);
 	}
-	if (n > 0 && str[n - 1] == '\r')
-		n--;
 	str[n] = '\0';
 	if (toolong) {
 		perr(p, "line longer than %d bytes", num - 2);
@@ -524,6 +536,7 @@ reader(char *str, int num, void *stream)
 	str[n] = '\n';
 	str[n + 1] = '\0';
 	return (str);
+#undef PUT
 }
 
 static int

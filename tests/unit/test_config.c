@@ -263,6 +263,15 @@ t_line_limits(void **state)
 	c = load_ok(buf);
 	assert_int_equal(strlen(c->c_xen_dir), 197 - 10);
 	config_free(c);
+	/* The longest line, 198 bytes, ended by CRLF: the CR does not
+	 * count, so CRLF files take the same lines as LF ones. */
+	memset(buf, 0, sizeof(buf));
+	strcpy(buf, "[server]\r\nxen_dir = /");
+	memset(buf + strlen(buf), 'a', 198 - 11);
+	strcat(buf, "\r\n");
+	c = load_ok(buf);
+	assert_int_equal(strlen(c->c_xen_dir), 198 - 10);
+	config_free(c);
 
 	memset(buf, 0, sizeof(buf));
 	strcpy(buf, "[server]\nxen_dir = /");
