@@ -123,26 +123,39 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
-char *
-log_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+static char *
+sanitize(char *dst, size_t dstlen, const char *src, size_t srclen,
+    size_t max, unsigned char lowest)
 {
-	size_t	i, n = 0, max;
+	size_t	i, n = 0;
 
 	if (dstlen == 0)
 		return (dst);
-	max = dstlen - 1;
-	if (max > ARGO_LOG_SANITIZE)
-		max = ARGO_LOG_SANITIZE;
+	if (max > dstlen - 1)
+		max = dstlen - 1;
 	for (i = 0; i < srclen && n < max; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		/* An int holding (char)c or '?', both ASCII: no narrowing. */
 		/* NOLINTNEXTLINE(bugprone-narrowing-conversions) */
-		dst[n++] = (c >= 0x21 && c <= 0x7e) ? (char)c : '?';
+		dst[n++] = (c >= lowest && c <= 0x7e) ? (char)c : '?';
 	}
 	if (i < srclen && n >= 3 && dstlen > 3) {
 		dst[n - 3] = dst[n - 2] = dst[n - 1] = '.';
 	}
 	dst[n] = '\0';
 	return (dst);
+}
+
+char *
+log_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	/* A word from the network: no blank may split a key=value line. */
+	return (sanitize(dst, dstlen, src, srclen, ARGO_LOG_SANITIZE, 0x21));
+}
+
+char *
+log_sanitize_text(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	return (sanitize(dst, dstlen, src, srclen, dstlen, 0x20));
 }

@@ -25,5 +25,9 @@ void	fatalx(const char *fmt, ...) LOG_ATTR_PRINTF __attribute__((noreturn));
  * anything outside 0x21-0x7e becomes '?', "..." marks a cut.  Returns dst.
  */
 char	*log_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen);
+/* The same for a line of text (toolstack stderr): spaces kept, up to
+ * dstlen - 1 bytes. */
+char	*log_sanitize_text(char *dst, size_t dstlen, const char *src,
+	    size_t srclen);
 
 #endif

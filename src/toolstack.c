@@ -11,6 +11,7 @@
 #include "toolstack.h"
 
 #define STDERR_LOG_LINES	20
+#define STDERR_LOG_WIDTH	300	/* bytes of each line */
 
 static struct exec_result	result;
 
@@ -56,7 +57,7 @@ toolstack_rc(const struct exec_result *r, char *buf, size_t len)
 static void
 log_stderr(const struct exec_result *r, const char *what)
 {
-	char		 safe[ARGO_LOG_SANITIZE + 1];
+	char		 safe[STDERR_LOG_WIDTH + 1];
 	size_t		 start = 0, i;
 	int		 lines = 0, more = 0;
 
@@ -65,9 +66,9 @@ log_stderr(const struct exec_result *r, const char *what)
 			continue;
 		if (i > start) {
 			if (lines < STDERR_LOG_LINES)
-				log_info("%s: stderr: %s", what, log_sanitize(
-				    safe, sizeof(safe), r->err + start,
-				    i - start));
+				log_info("%s: stderr: %s", what,
+				    log_sanitize_text(safe, sizeof(safe),
+				    r->err + start, i - start));
 			else
 				more++;
 			lines++;

@@ -365,9 +365,19 @@ def test_fail_with_stderr(d, c):
     assert c.cmd("pause web1") == ["400 TOOLSTACK FAILED: boom: first line"]
     d.wait_log(r"^control peer=127\.0\.0\.1 user=admin verb=pause "
                r"instance=web1 rc=2 ms=\d+$", since=mark)
-    # the whole stderr goes to the log (sanitised: blanks may become ?)
-    d.wait_log(r"pause.*boom:.first.line$", since=mark)
-    d.wait_log(r"pause.*second.line$", since=mark)
+    # the whole stderr goes to the log, each line as readable text
+    d.wait_log(r"^pause: stderr: boom: first line$", since=mark)
+    d.wait_log(r"^pause: stderr: second line$", since=mark)
+
+
+def test_fail_stderr_logged_sanitised(d, c):
+    """Control bytes in the toolstack's stderr never reach the log raw;
+    blanks stay blanks, so the line reads as the tool wrote it."""
+    start(d, c, "web1", "web1.cfg")
+    d.inject("pause", rc="1", stderr=b"bad\x1b[31m red\x07\tx\r\n")
+    mark = d.mark()
+    assert c.cmd("pause web1")[0].startswith("400 TOOLSTACK FAILED: bad")
+    d.wait_log(r"^pause: stderr: bad\?\[31m red\?\?x\??$", since=mark)
 
 
 def test_fail_without_stderr(d, c):
