@@ -2,7 +2,10 @@
  * session.c: the read-eval-reply loop of one connection.
  *
  * Replies are collected in s_out and written when the input at hand is
- * used up, so pipelined requests cost one write.  Every wait is bounded:
+ * used up, so pipelined requests cost one write; past SESSION_OUT_FLUSH
+ * bytes they are written at once, so that neither many pipelined requests
+ * nor one long reply can outgrow the buffer (a reply is never cut short).
+ * Every wait is bounded:
  * login_timeout until the first complete non-blank line, then
  * idle_timeout after each one.  Trickling bytes do not extend the
  * deadline; only complete requests do, so a byte-a-minute client cannot
@@ -25,12 +28,19 @@
 #include "util.h"
 #include "worker.h"
 
-#define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* one reply, at most */
+#define SESSION_OUT_FLUSH (64 * 1024)	/* write out what is pending */
+#define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* pending bytes, at most */
 #define SESSION_STOP_MS	((ARGO_STOP_GRACE - 1) * 1000L)
 
 static void
 out_append(struct session *s, const char *p, size_t n)
 {
+	/* After a failed write the peer gets nothing more. */
+	if (s->s_dead)
+		return;
+	if (s->s_outlen > 0 && s->s_outlen + n > SESSION_OUT_FLUSH &&
+	    session_flush(s) == -1)
+		return;
 	if (s->s_outlen + n > s->s_outcap) {
 		size_t	cap = s->s_outcap ? s->s_outcap : 4096;
 
@@ -183,6 +193,7 @@ session_flush(struct session *s)
 	return (0);
 fail:
 	s->s_outlen = 0;
+	s->s_dead = 1;
 	s->s_close = 1;
 	if (s->s_reason == NULL)
 		s->s_reason = "error";

@@ -17,6 +17,7 @@ struct session {
 	int			 s_authfails;
 	int			 s_requests;
 	int			 s_close;	/* close after this reply */
+	int			 s_dead;	/* a write failed: send no more */
 	const char		*s_reason;	/* why the session ended */
 	char			*s_out;		/* pending reply bytes */
 	size_t			 s_outlen, s_outcap;

@@ -319,3 +319,20 @@ def test_auth_then_whoami(d):
         ok(c.cmd("auth admin " + PASSWORDS["admin"], timeout=30))
         assert c.cmd("whoami") == ["200 OK", "admin", "300 DONE"]
         assert c.cmd("quit") == ["200 OK", "300 BYE"]
+
+
+def test_pipelined_replies_past_the_output_buffer(daemon_factory):
+    # 300 instances of 64-byte names: ~20 KB a reply, ~270 of them in one
+    # 4 KiB read: far more than the 4 MiB output buffer.  Every reply must
+    # still arrive whole, ending in 300 DONE (it used to be cut mid-line
+    # and the connection closed).
+    names = ["%s%03d" % ("x" * 61, i) for i in range(300)]
+    d = daemon_factory(cfgs={"n%03d.cfg" % i: 'name = "%s"\n' % n
+                             for i, n in enumerate(names)})
+    with d.client(timeout=60) as c:
+        n = 1000
+        c.send("list available\n" * n)
+        for i in range(n):
+            r = c.reply()
+            assert r[-1] == "300 DONE" and body(r) == names, (i, r[-2:])
+        assert c.cmd("version")[1] == "argo-server " + VERSION
