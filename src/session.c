@@ -303,7 +303,12 @@ session_run(const struct config *c, int fd, const char *peer)
 				    (long long)c->c_idle_timeout * 1000;
 				break;
 			case LB_TOO_LONG:
+				/* A request, if not a valid one: it is
+				 * answered and ends the login phase. */
+				s.s_requests++;
 				session_error(&s, "LINE TOO LONG");
+				deadline = util_now_ms() +
+				    (long long)c->c_idle_timeout * 1000;
 				break;
 			case LB_BAD:
 				s.s_requests++;

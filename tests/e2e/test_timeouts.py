@@ -84,6 +84,23 @@ def test_invalid_first_line_ends_login_phase(d):
     assert IDLE - 0.2 <= took <= IDLE + 1.5 * SLOW, took
 
 
+def test_too_long_first_line_ends_login_phase(d):
+    # a complete line over the limit is a request too (answered with
+    # LINE TOO LONG): from then on idle_timeout holds, not login_timeout
+    mark = d.mark()
+    with d.client() as c:
+        t0 = time.monotonic()
+        c.send("x" * 2000 + "\n")
+        assert c.line() == "400 LINE TOO LONG"
+        assert c.nothing_for(LOGIN + 0.5)
+        assert c.line(timeout=IDLE + 3) == "400 TIMEOUT"
+        took = time.monotonic() - t0
+        assert c.closed_within()
+    assert IDLE - 0.2 <= took <= IDLE + 1.5 * SLOW, took
+    d.wait_log(r"^session end peer=127\.0\.0\.1 user=- reason=timeout "
+               r"requests=1$", since=mark)
+
+
 def test_idle_timeout(d):
     mark = d.mark()
     with d.client() as c:
