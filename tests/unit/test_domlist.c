@@ -265,6 +265,52 @@ test_state_words(void **state)
 	assert_null(domlist_state(NULL));
 }
 
+/*
+ * Every combination xl or xm can print (flags r b p s d, and in column 5
+ * xl's shutdown reason or xm's crashed flag), against XEN-FACTS 1.3's
+ * precedence: d dying, c crashed, s (or any reason) shutdown, p paused,
+ * r running, b blocked, none running; always one of DESIGN's six words.
+ */
+static void
+test_state_every_combination(void **state)
+{
+	static const char	reasons[] = "-rscwS";
+	char			l[7];
+	const char		*got, *want;
+	unsigned int		bits, ri;
+
+	(void)state;
+	l[6] = '\0';
+	for (bits = 0; bits < 32; bits++) {
+		for (ri = 0; ri < sizeof(reasons) - 1; ri++) {
+			l[0] = bits & 1 ? 'r' : '-';
+			l[1] = bits & 2 ? 'b' : '-';
+			l[2] = bits & 4 ? 'p' : '-';
+			l[3] = bits & 8 ? 's' : '-';
+			l[4] = reasons[ri];
+			l[5] = bits & 16 ? 'd' : '-';
+			if (l[5] == 'd')
+				want = "dying";
+			else if (l[4] == 'c')
+				want = "crashed";
+			else if (l[3] == 's' || l[4] != '-')
+				want = "shutdown";
+			else if (l[2] == 'p')
+				want = "paused";
+			else if (l[0] == 'r')
+				want = "running";
+			else if (l[1] == 'b')
+				want = "blocked";
+			else
+				want = "running";
+			got = domlist_state(l);
+			if (got == NULL || strcmp(got, want) != 0)
+				fail_msg("%s: %s, want %s", l,
+				    got ? got : "(none)", want);
+		}
+	}
+}
+
 static void
 test_many(void **state)
 {
@@ -308,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_inactive),
 		cmocka_unit_test(test_state_words),
+		cmocka_unit_test(test_state_every_combination),
 		cmocka_unit_test(test_many),
 	};
 
