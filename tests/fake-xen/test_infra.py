@@ -324,3 +324,61 @@ def test_fast_start(fake):
     for _ in range(5):
         assert fake.xl('list').rc == 0
     assert (time.time() - t0) / 5 < 0.5
+
+
+# ---------------------------------------------------------------- audit
+# (FAKE-XEN.md items that had no test of their own)
+
+def test_never_reads_stdin(fake):
+    """1.4: an open pipe on stdin that nobody writes to or closes must not
+    block the fake."""
+    r, w = os.pipe()
+    try:
+        res = fake.xl('list', stdin=r, timeout=10)
+    finally:
+        os.close(r)
+        os.close(w)
+    assert res.rc == 0 and res.out.startswith('Name ')
+
+
+def test_state_file_first_line_only(fake):
+    """1.2: only the first line of fake-xen.state names the directory."""
+    with open(os.path.join(fake.bin, 'fake-xen.state'), 'a') as f:
+        f.write('/nonexistent\n')
+    r = fake.xl('list')
+    assert r.rc == 0
+    assert len(fake.calls()) == 1
+
+
+def test_next_domid_created_as_1(fake):
+    """2: next_domid is created as "1" by the first invocation."""
+    assert fake.xl('list').rc == 0
+    assert open(fake.path('next_domid')).read().strip() == '1'
+
+
+def test_state_changes_wait_for_the_flock(fake):
+    """2, 5.8: the fake takes flock(STATE/lock, LOCK_EX) for its
+    read-modify-write; another holder of that lock blocks it."""
+    import fcntl
+    fake.add_dom(3, 'web1')
+    fake.xl('list')                         # lock file exists now
+    fd = os.open(fake.path('lock'), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        p = fake.popen('xl', 'pause', 'web1')
+        time.sleep(0.5)
+        assert p.poll() is None             # waiting for the lock
+        assert fake.dom(3)['pause_count'] == '0'
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        p.communicate(timeout=10)
+    finally:
+        os.close(fd)
+    assert p.returncode == 0
+    assert fake.dom(3)['pause_count'] == '1'
+
+
+def test_inject_fires_for_xm_help_request(fake):
+    """4: VERB is the canonical sub-command, also for `xm VERB -h'."""
+    fake.inject('pause.rc', '9')
+    r = fake.xm('pau', 'web1', '-h')
+    assert (r.rc, r.out) == (9, '')

@@ -200,3 +200,24 @@ def test_numbers_and_actions(fake):
         1, 'Unknown on_crash action "explode" specified')
     r = create(fake, 'name = "z"\nvcpus = 4\nmaxvcpus = 2\n')
     assert (r.rc, r.err.split('\n')[1]) == (1, 'xl: maxvcpus < vcpus')
+
+
+def test_plus_equals_concatenates(fake):
+    """6.8: += appends to a string (and lists to lists)."""
+    r = create(fake, 'name = "web"\nname += "1"\n'
+               'disk = ["a"]\ndisk += ["b"]\n')
+    assert r.rc == 0, r
+    assert fake.dom(1)['name'] == 'web1'
+
+
+def test_only_space_and_tab_are_whitespace(fake):
+    """6.8: any other control character is a lexical error."""
+    for ch in ('\v', '\f'):
+        fake.cfg('web.cfg', 'name = "x"%s\n' % ch)
+        r = fake.xl('create', 'web.cfg')
+        assert r.rc == 1, (ch, r)
+        lines = r.err.split('\n')
+        assert lines[1].startswith('web.cfg:1: config parsing error near')
+        assert lines[1].endswith('lexical error')
+        assert lines[-2] == FAILED.rstrip('\n')
+    assert fake.domids() == []

@@ -331,3 +331,42 @@ def test_monitor(fake):
     while time.time() < deadline and 'destroyed' not in open(log).read():
         time.sleep(0.05)
     assert 'Domain 1 has been destroyed.' in open(log).read()
+
+
+def test_create_options_accepted_and_not_simulated(fake):
+    """6.4.9: -e and -d (and -i) are no-ops; -c -F -V -A are not
+    simulated (125) and create nothing."""
+    cfg = fake.cfg('web1.cfg', SIMPLE_CFG)
+    r = fake.xl('create', '-e', '-d', '-i', '-q', cfg)
+    assert (r.rc, r.out, r.err) == (0, '', '')
+    assert fake.domids() == [1]
+    fake.cfg('db1.cfg', "name = 'db1'\n")
+    for opt in ('-c', '-F', '-V', '-A'):
+        r = fake.xl('create', opt, 'db1.cfg')
+        assert (r.rc, r.out, r.err) == (
+            125, '', 'fake-xen: option %s is not simulated\n' % opt)
+    assert fake.domids() == [1]
+
+
+def test_destroy_force_guest_and_dom0(fake):
+    fake.add_dom(3, 'web1')
+    r = fake.xl('destroy', '-f', 'web1')
+    assert (r.rc, r.out, r.err) == (0, '', '')
+    assert fake.domids() == []
+    # 5.7: Domain-0 never goes away; the call is logged
+    r = fake.xl('destroy', '-f', '0')
+    assert r.rc == 1 and r.out == ''
+    assert 'Domain-0' in fake.xl('list').out
+    assert ['xl', 'destroy', '-f', '0'] in [c['argv'] for c in fake.calls()]
+
+
+def test_unpause_missing_domid_exit_0(fake):
+    """6.7: xl ignores the result: an error line, exit 0."""
+    r = fake.xl('unpause', '42')
+    assert (r.rc, r.out) == (0, '')
+    assert r.err.startswith('libxl: error: ')
+    assert r.err.endswith('No such process\n') and r.err.count('\n') == 1
+    r = fake.xl('unpause', '0')
+    assert (r.rc, r.err) == (0, 'libxl: error: libxl_domain.c:686:'
+                             'domain_unpause_done: Unpausing domain: '
+                             'Invalid argument\n')

@@ -169,3 +169,49 @@ def test_boot_time_created_an_hour_ago(fake):
     r = fake.xl('uptime', '0')
     assert r.out.split('\n')[1] == '%-33s %4d %s' % ('Domain-0', 0, ' 1:00:00')
     assert int(open(fake.path('boot_time')).read()) == NOW - 3600
+
+
+def test_info_all_lines_per_spec(fake):
+    """6.2: every line, in order, byte for byte (release/version are
+    uname's)."""
+    import os
+    u = os.uname()
+    r = fake.xl('info')
+    assert (r.rc, r.err) == (0, '')
+    expect = [
+        ('host', 'dom0.example.org'), ('release', u.release),
+        ('version', u.version), ('machine', 'x86_64'), ('nr_cpus', '4'),
+        ('max_cpu_id', '3'), ('nr_nodes', '1'), ('cores_per_socket', '4'),
+        ('threads_per_core', '1'), ('cpu_mhz', '2394.454'),
+        ('hw_caps', '178bf3ff:f6d8320b:2e500800:244037ff:0000000f:209c01a9:'
+                    '00400004:00000500'),
+        ('virt_caps', 'pv hvm hvm_directio pv_directio hap shadow'),
+        ('total_memory', '16384'), ('free_memory', '15360'),
+        ('sharing_freed_memory', '0'), ('sharing_used_memory', '0'),
+        ('outstanding_claims', '0'), ('free_cpus', '0'), ('xen_major', '4'),
+        ('xen_minor', '17'), ('xen_extra', '.5'), ('xen_version', '4.17.5'),
+        ('xen_caps', 'xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p '
+                     'hvm-3.0-x86_64'),
+        ('xen_scheduler', 'credit2'), ('xen_pagesize', '4096'),
+        ('platform_params', 'virt_start=0xffff800000000000'),
+        ('xen_changeset', 'Fri Oct 24 00:00:00 2025 git:0123456789'),
+        ('xen_commandline', 'placeholder dom0_mem=1024M,max:1024M'),
+        ('cc_compiler', 'x86_64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0'),
+        ('cc_compile_by', 'pkg-xen-devel'),
+        ('cc_compile_domain', 'lists.alioth.debian.org'),
+        ('cc_compile_date', 'Fri Oct 24 00:00:00 UTC 2025'),
+        ('build_id', '0123456789abcdef0123456789abcdef01234567'),
+        ('xend_config_format', '4')]
+    assert r.out == ''.join('%-23s: %s\n' % kv for kv in expect)
+
+
+def test_managed_inactive_domain_invisible_to_xl(fake):
+    """A halted xend-managed domain (xm new) does not exist for xl."""
+    fake.add_dom(9, 'managed-off', managed='yes', state='halted')
+    r = fake.xl('list', 'managed-off')
+    assert (r.rc, r.err) == (1, 'managed-off is an invalid domain identifier '
+                             '(rc=-6)\n')
+    r = fake.xl('list', '9')
+    assert r.rc == 1 and r.err.endswith("Error: Domain '9' does not "
+                                        "exist.\n")
+    assert fake.xl('uptime', '9').out.count('\n') == 1

@@ -295,3 +295,79 @@ def test_config_dir_default(fake):
     r = fake.xm('create', 'surely-not-there.cfg', env=env)
     assert r.rc == 1
     assert not os.path.exists('/etc/xen/surely-not-there.cfg')
+
+
+@pytest.mark.parametrize('fields,letters', [
+    ({'state': 'running'}, 'r-----'),
+    ({'state': 'blocked'}, '-b----'),
+    ({'state': 'runnable'}, '------'),
+    ({'state': 'blocked', 'pause_count': 1}, '--p---'),
+    ({'state': 'paused', 'pause_count': 0}, '--p---'),
+    ({'state': 'shutdown', 'shutdown_reason': 0}, '---s--'),
+    ({'state': 'shutdown', 'shutdown_reason': 3}, '---s--'),
+    ({'state': 'crashed'}, '----c-'),
+    ({'state': 'dying'}, '-----d'),
+])
+def test_state_letters(fake, fields, letters):
+    """5.3, xm column."""
+    fake.add_dom(5, 'g', **fields)
+    r = fake.xm('list', 'g')
+    assert r.out == HEADER + \
+        'g                                            5   256     1     %s      0.0\n' % letters
+
+
+def test_info_fields_in_order(fake):
+    """7.2: the field list, in order."""
+    r = fake.xm('info')
+    keys = [ln.split(':')[0].rstrip() for ln in r.out.split('\n') if ln]
+    assert keys == [
+        'host', 'release', 'version', 'machine', 'nr_cpus', 'nr_nodes',
+        'cores_per_socket', 'threads_per_core', 'cpu_mhz', 'hw_caps',
+        'virt_caps', 'total_memory', 'free_memory', 'free_cpus', 'xen_major',
+        'xen_minor', 'xen_extra', 'xen_caps', 'xen_scheduler', 'xen_pagesize',
+        'platform_params', 'xen_changeset', 'xen_commandline', 'cc_compiler',
+        'cc_compile_by', 'cc_compile_domain', 'cc_compile_date',
+        'xend_config_format']
+    assert all(ln[23:25] == ': ' for ln in r.out.split('\n') if ln)
+    assert 'xen_extra              : .4' in r.out.split('\n')
+
+
+def test_uptime_days_plural(fake):
+    fake.write('boot_time', '%d\n' % (NOW - 3 * 86400 - 7))
+    r = fake.xm('uptime', '0')
+    assert r.out.split('\n')[1] == \
+        'Domain-0                             0 3 days,  0:00:07'
+
+
+def test_create_literal_forms_and_defaults(fake):
+    """7.4.2-3: literals of every kind, `;', comments; vcpus defaults to 1;
+    an empty name means the file's basename."""
+    fake.cfg('lit.cfg', "name = ''; memory = 96  # c\nratio = 1.5\n"
+             "disk = [['phy:a', 'xvda'], 'x']\n")
+    r = fake.xm('create', 'lit.cfg')
+    assert (r.rc, r.err) == (0, '')
+    assert r.out.endswith('Started domain lit.cfg (id=1)\n')
+    d = fake.dom(1)
+    assert (d['name'], d['mem'], d['vcpus']) == ('lit.cfg', '96', '1')
+
+
+def test_create_nul_byte_is_an_error(fake):
+    """9: a NUL in a string: exit 1 (xl dies by SIGABRT instead)."""
+    fake.cfg('nul.cfg', b'name = "we\0b1"\n')
+    r = fake.xm('create', 'nul.cfg')
+    assert r.rc == 1 and r.err.startswith('Error: ')
+    assert fake.domids() == []
+
+
+def test_shutdown_all_and_halt(fake):
+    """7.5: -a every guest (never Domain-0); -H accepted."""
+    fake.add_dom(3, 'web1')
+    fake.add_dom(4, 'db1')
+    r = fake.xm('shutdown', '-a')
+    assert (r.rc, r.out, r.err) == (0, '', '')
+    assert fake.dom(3)['pending'] == fake.dom(4)['pending'] == 'poweroff'
+    assert fake.xm('list').out == HEADER + DOM0     # reaped by this run
+    fake.add_dom(5, 'mail')
+    r = fake.xm('shutdown', '-H', 'mail')
+    assert (r.rc, r.out, r.err) == (0, '', '')
+    assert fake.xm('list').out == HEADER + DOM0
