@@ -166,6 +166,26 @@ same_file(const struct cfgfile *f, const struct stat *st)
 	    f->f_ctime.tv_nsec == st->st_ctim.tv_nsec);
 }
 
+/*
+ * Domain-0 under another name: xm looks a name up as a running or managed
+ * domain, then as int(name), which takes "+0", then as a UUID, and
+ * Domain-0's is all zeros (XEN-FACTS 2).  "0" and "-0" fail the name rules.
+ */
+static int
+is_dom0_alias(const char *n)
+{
+	size_t	i;
+
+	if (strcmp(n, "Domain-0") == 0 ||
+	    strcmp(n, "00000000-0000-0000-0000-000000000000") == 0)
+		return (1);
+	if (n[0] != '+' || n[1] == '\0')
+		return (0);
+	for (i = 1; n[i] == '0'; i++)
+		;
+	return (n[i] == '\0');
+}
+
 /* Read and parse one file into f; f_ok tells whether it names an instance. */
 static void
 load_file(const char *dir, int dfd, struct cfgfile *f)
@@ -222,7 +242,7 @@ load_file(const char *dir, int dfd, struct cfgfile *f)
 		goto out;
 	}
 	/* The toolstack's own domain is never an instance (DESIGN 3). */
-	if (strcmp(info.name, "Domain-0") == 0) {
+	if (is_dom0_alias(info.name)) {
 		skip(dir, f, "Domain-0 is not an instance");
 		goto out;
 	}

@@ -52,11 +52,16 @@ BAD = {
     "utf8.cfg": 'name = "w\u00e9b"\n',
     "newline.cfg": 'name = "a\\nb"\n',
     "syntax.cfg": 'name = "unterminated\nmemory = 1\n',
+    # Domain-0 to xm under other names: int("+0"), and its UUID
+    "plus0.cfg": 'name = "+0"\n',
+    "plus00.cfg": 'name = "+00"\n',
+    "uuid0.cfg": 'name = "00000000-0000-0000-0000-000000000000"\n',
 }
 HOSTILE_WORDS = ["-h", "0", "12345", "..", ".", "../x", "a;b", "$(reboot)",
                  "listed", "goodfirst", "-bad", "hidden", "bak", "tilde",
                  "upper", "conf", "inner", "huge", "Domain-0", "commented",
-                 "first", NAME65, "hex\\x2dname", "dangling", "fifo"]
+                 "first", NAME65, "hex\\x2dname", "dangling", "fifo",
+                 "+0", "+00", "00000000-0000-0000-0000-000000000000"]
 
 
 @pytest.fixture(scope="module")
