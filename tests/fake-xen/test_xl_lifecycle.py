@@ -370,3 +370,56 @@ def test_unpause_missing_domid_exit_0(fake):
     assert (r.rc, r.err) == (0, 'libxl: error: libxl_domain.c:686:'
                              'domain_unpause_done: Unpausing domain: '
                              'Invalid argument\n')
+
+
+def test_monitor_holds_inherited_descriptors(fake):
+    """5.9 (MAY): the monitor keeps the stdin it inherited and every other
+    inherited descriptor until its domain goes away, but not stdout or
+    stderr (the create itself returns at once)."""
+    import os
+    import select
+    cfg = fake.cfg('web1.cfg', SIMPLE_CFG)
+    r0, w0 = os.pipe()          # stdin of xl create
+    r3, w3 = os.pipe()          # a leaked descriptor
+    try:
+        r = fake.xl('create', '-q', cfg, stdin=w0, pass_fds=(w3,),
+                    env={'FAKE_XEN_MONITOR': '1'})
+        os.close(w0)
+        os.close(w3)
+        w0 = w3 = None
+        assert (r.rc, r.out, r.err) == (0, '', '')
+        # still held open by the monitor: no EOF
+        assert select.select([r0, r3], [], [], 0.3)[0] == []
+        assert fake.xl('destroy', 'web1').rc == 0
+        for fd in (r0, r3):
+            assert select.select([fd], [], [], 5)[0] == [fd]
+            assert os.read(fd, 1) == b''
+    finally:
+        for fd in (r0, r3, w0, w3):
+            if fd is not None:
+                os.close(fd)
+
+
+def test_shutdown_and_reboot_delays_are_separate(fake):
+    """1.3: FAKE_XEN_SHUTDOWN_DELAY applies to shutdown only,
+    FAKE_XEN_REBOOT_DELAY to reboot only (both personalities)."""
+    for tool in ('xl', 'xm'):
+        fake.add_dom(3, 'web1')
+        fake.add_dom(4, 'db1')
+        env = {'FAKE_XEN_SHUTDOWN_DELAY': '30', 'FAKE_XEN_REBOOT_DELAY': '0'}
+        assert fake.run(tool, 'reboot', 'web1', env=env).rc == 0
+        assert fake.run(tool, 'shutdown', 'db1', env=env).rc == 0
+        fake.xl('list')
+        assert fake.dom(4)['pending'] == 'poweroff'     # still waiting
+        assert 3 not in fake.domids()                   # rebooted
+        env = {'FAKE_XEN_SHUTDOWN_DELAY': '0', 'FAKE_XEN_REBOOT_DELAY': '30'}
+        new = [i for i in fake.domids() if i != 4][0]
+        assert fake.run(tool, 'reboot', str(new), env=env).rc == 0
+        fake.xl('destroy', 'db1')
+        fake.add_dom(20 + new, 'db1')
+        assert fake.run(tool, 'shutdown', 'db1', env=env).rc == 0
+        fake.xl('list')
+        assert fake.dom(new)['pending'] == 'reboot'
+        assert 20 + new not in fake.domids()
+        for i in fake.domids():
+            fake.xl('destroy', str(i))
