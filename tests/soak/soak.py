@@ -62,6 +62,12 @@ Measured noise on an idle-to-busy daemon: master RSS moves by one page
                   are always `workers` of them); F - B <= 0.  A descriptor
                   leaked per session, per toolstack run or per reload
                   shows in every late sample of one or the other.
+  worker life fds each worker sampled at least 4 times: the min of its fd
+                  counts over the second half of its samples minus the
+                  min over the first half <= 1 (a client socket may be
+                  open at every late sample; toolstack pipes, ~50 ms per
+                  run, will not be).  A worker leaking a descriptor now
+                  and then keeps it at its quietest moment.
   worker anon     per sample the max over workers; F - B <= 64 KiB.
   worker life     each worker sampled at least twice after it had served
                   WARM_SESSIONS sessions: anonymous RSS at its last sample
@@ -123,6 +129,7 @@ WORKER_FD_TOL = 0
 WORKER_RSS_TOL = 64 * 1024
 WORKER_LIFE_TOL = 96 * 1024
 WARM_SESSIONS = 20
+WORKER_LIFE_FD_TOL = 1
 MAX_SESSIONS_PER_WORKER = 1000   # ARGO_MAX_SESSIONS_PER_WORKER, src/defs.h
 BIG_ANON = 4 * 1024 * 1024
 
@@ -834,7 +841,7 @@ def run(d, check):
     hups_at = [t0 + SECONDS * f for f in (0.30, 0.55)]
     cfg_every = max(interval, 2.0)
     samples = []    # (t, master, {pid: (rss, anon, fds)}, sessions, replies)
-    worker_life = {}    # pid -> [(t, sessions served, anon rss)]
+    worker_life = {}    # pid -> [(t, sessions served, anon rss, fds)]
     next_sample = t0 + 0.5
     next_cfg = t0 + cfg_every
     hups = cfgs = 0
@@ -865,7 +872,7 @@ def run(d, check):
                                 stats.total()))
                 for k, v in ws.items():
                     worker_life.setdefault(k, []).append(
-                        (now - t0, sess.get(k, 0), v[1]))
+                        (now - t0, sess.get(k, 0), v[1], v[2]))
             next_sample += interval
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
     for t in threads:
@@ -958,6 +965,25 @@ def run(d, check):
             cand = (g, pid, warm[0][1], warm[-1][1], warm[0][2], warm[-1][2])
             if worst is None or cand > worst:
                 worst = cand
+        fworst = None
+        ffollowed = 0
+        for pid, life in worker_life.items():
+            if len(life) < 4:
+                continue
+            ffollowed += 1
+            half = len(life) // 2
+            a = min(p[3] for p in life[:half])
+            z = min(p[3] for p in life[half:])
+            cand = (z - a, pid, a, z, life[half - 1][1], life[-1][1])
+            if fworst is None or cand > fworst:
+                fworst = cand
+        if fworst is not None:
+            g, pid, a, z, s0, s1 = fworst
+            check(g <= WORKER_LIFE_FD_TOL, "worker fds over a worker's life "
+                  "<= +%d" % WORKER_LIFE_FD_TOL, "%d workers followed; "
+                  "worst: pid %d, at least %d fds in the first half (up to "
+                  "%d sessions), %d in the second (up to %d)" %
+                  (ffollowed, pid, a, s0, z, s1))
         if worst is None:
             check(False, "worker anon RSS over a worker's life",
                   "no worker sampled twice after %d sessions" %
