@@ -10,6 +10,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -167,23 +168,35 @@ same_file(const struct cfgfile *f, const struct stat *st)
 }
 
 /*
- * Domain-0 under another name: xm looks a name up as a running or managed
- * domain, then as int(name), which takes "+0", then as a UUID, and
- * Domain-0's is all zeros (XEN-FACTS 2).  "0" and "-0" fail the name rules.
+ * A name the toolstack would take for another domain is no instance: a
+ * stopped instance's name passed to xm is looked up as a name, then as
+ * int(name) ("+3" is domain 3, "+0" Domain-0), then as a UUID (dashes
+ * dropped, 32 hex digits); xl's strtoul takes "+3" too.  Else "pause +3"
+ * would act on a domain the account may not see, or on Domain-0.  "3"
+ * and "-3" already fail the name rules.  Returns why, or NULL.
  */
-static int
-is_dom0_alias(const char *n)
+static const char *
+domain_alias(const char *n)
 {
-	size_t	i;
+	size_t	i, hex = 0;
 
-	if (strcmp(n, "Domain-0") == 0 ||
-	    strcmp(n, "00000000-0000-0000-0000-000000000000") == 0)
-		return (1);
-	if (n[0] != '+' || n[1] == '\0')
-		return (0);
-	for (i = 1; n[i] == '0'; i++)
-		;
-	return (n[i] == '\0');
+	if (strcmp(n, "Domain-0") == 0)
+		return ("Domain-0 is not an instance");
+	if (n[0] == '+' && n[1] != '\0') {
+		for (i = 1; isdigit((unsigned char)n[i]); i++)
+			;
+		if (n[i] == '\0')
+			return ("the toolstack would take it for a domain id");
+	}
+	for (i = 0; n[i] != '\0'; i++) {
+		if (isxdigit((unsigned char)n[i]))
+			hex++;
+		else if (n[i] != '-')
+			return (NULL);
+	}
+	if (hex >= 32)
+		return ("the toolstack would take it for a domain UUID");
+	return (NULL);
 }
 
 /* Read and parse one file into f; f_ok tells whether it names an instance. */
@@ -193,6 +206,7 @@ load_file(const char *dir, int dfd, struct cfgfile *f)
 	struct xencfg_info	 info;
 	struct stat		 st;
 	char			*buf, why[ARGO_ERR_LEN];
+	const char		*alias;
 	size_t			 len = 0;
 	ssize_t			 n;
 	int			 fd;
@@ -241,9 +255,9 @@ load_file(const char *dir, int dfd, struct cfgfile *f)
 		skip(dir, f, why);
 		goto out;
 	}
-	/* The toolstack's own domain is never an instance (DESIGN 3). */
-	if (is_dom0_alias(info.name)) {
-		skip(dir, f, "Domain-0 is not an instance");
+	/* Only names that mean this instance to the toolstack (DESIGN 3). */
+	if ((alias = domain_alias(info.name)) != NULL) {
+		skip(dir, f, alias);
 		goto out;
 	}
 	f->f_ok = 1;

@@ -27,10 +27,12 @@ GOOD = {
     "dup1.cfg": 'name = "dup"\n',
     "dup2.cfg": 'name = "dup"\n',
     "digits-ok.cfg": 'name = "1e3"\n',
+    "hexish.cfg": 'name = "deadbeef-cafe"\n',
+    "plus-ok.cfg": 'name = "+3a"\n',
 }
 GOOD_NAMES = sorted(["alpha", "beta", "crlf-ok", "second", "semi", "multi",
                      "A-z_0.9:+x", NAME64, "Zed", "dup", "1e3",
-                     "linked"])
+                     "deadbeef-cafe", "+3a", "linked"])
 
 # files skipped (and logged) for their name
 BAD = {
@@ -56,12 +58,18 @@ BAD = {
     "plus0.cfg": 'name = "+0"\n',
     "plus00.cfg": 'name = "+00"\n',
     "uuid0.cfg": 'name = "00000000-0000-0000-0000-000000000000"\n',
+    # another domain to xm (int("+3"), a UUID) or xl (strtoul("+3"))
+    "plus3.cfg": 'name = "+3"\n',
+    "uuid.cfg": 'name = "6f2c1a0e-94b1-4c37-8c1a-2b7d5e0f9a11"\n',
+    "uuid32.cfg": 'name = "6f2c1a0e94b14c378c1a2b7d5e0f9a11"\n',
 }
 HOSTILE_WORDS = ["-h", "0", "12345", "..", ".", "../x", "a;b", "$(reboot)",
                  "listed", "goodfirst", "-bad", "hidden", "bak", "tilde",
                  "upper", "conf", "inner", "huge", "Domain-0", "commented",
                  "first", NAME65, "hex\\x2dname", "dangling", "fifo",
-                 "+0", "+00", "00000000-0000-0000-0000-000000000000"]
+                 "+0", "+00", "00000000-0000-0000-0000-000000000000",
+                 "+3", "6f2c1a0e-94b1-4c37-8c1a-2b7d5e0f9a11",
+                 "6f2c1a0e94b14c378c1a2b7d5e0f9a11"]
 
 
 @pytest.fixture(scope="module")
