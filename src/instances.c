@@ -340,6 +340,19 @@ build_map(const char *dir)
 	}
 }
 
+/* xen_dir cannot be read (errno): log it once per reason, as a
+ * different failure is news. */
+static void
+dir_failed(const char *dir)
+{
+	int	e = errno;
+
+	if (should_log == NULL || should_log(msgkey(dir, strerror(e), NULL))) {
+		errno = e;
+		log_warn("cannot read xen_dir %s", dir);
+	}
+}
+
 const struct instances *
 instances_get(const char *dir)
 {
@@ -353,29 +366,34 @@ instances_get(const char *dir)
 	if (cache_dir != NULL && strcmp(cache_dir, dir) != 0)
 		instances_reset();
 	if ((d = opendir(dir)) == NULL) {
-		int	e = errno;
-
-		/* Once per reason: a different failure is news. */
-		if (should_log == NULL || should_log(msgkey(dir, strerror(e),
-		    NULL))) {
-			errno = e;
-			log_warn("cannot read xen_dir %s", dir);
-		}
+		dir_failed(dir);
 		return (NULL);
 	}
 	dfd = dirfd(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!is_cfg_name(de->d_name))
 			continue;
-		if (nnames == ARGO_MAX_INSTANCES)
+		if (nnames == ARGO_MAX_INSTANCES) {
+			errno = 0;
 			break;
+		}
 		if (nnames == cap) {
 			cap = cap ? cap * 2 : 64;
 			names = reallocarray(names, cap, sizeof(char *));
 			if (names == NULL)
 				fatal("reallocarray");
 		}
-		names[nnames++] = de->d_name;
+		/* d_name lives in the DIR's buffer, which the next getdents
+		 * refill overwrites: a large directory needs copies. */
+		names[nnames++] = util_xstrdup(de->d_name);
+	}
+	if (errno != 0) {
+		dir_failed(dir);
+		for (i = 0; i < nnames; i++)
+			free(names[i]);
+		free(names);
+		closedir(d);
+		return (NULL);
 	}
 	if (nnames > 1)
 		qsort(names, nnames, sizeof(char *), cmp_str);
@@ -424,6 +442,8 @@ instances_get(const char *dir)
 	}
 	if (nv != cache_n)
 		changed = 1;
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
 	free(names);
 	closedir(d);
 

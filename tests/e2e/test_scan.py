@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import body, ok
+from conftest import IO_TIMEOUT, body, ok
 
 NAME64 = "n" * 60 + ".org"
 NAME65 = "n" * 61 + ".org"
@@ -247,3 +247,21 @@ def test_missing_xen_dir(daemon_factory):
     dm.xen_dir.mkdir()
     (dm.xen_dir / "a.cfg").write_text('name = "back"\n')
     assert body(dm.ask("list available")) == ["back"]
+
+
+def test_large_xen_dir(daemon_factory):
+    """More entries than one getdents() buffer holds (glibc reads 32 KiB
+    at a time): every file counts, none is mistaken for another."""
+    cfgs = {"vm-with-a-rather-long-file-name-%04d.cfg" % i:
+            'name = "instance-with-a-longish-name-%04d"\n' % i
+            for i in range(3000)}
+    dm = daemon_factory(cfgs=cfgs)
+    mark = dm.mark()
+    with dm.client() as c:
+        names = body(c.cmd("list available", timeout=IO_TIMEOUT * 4))
+    assert names == sorted("instance-with-a-longish-name-%04d" % i
+                           for i in range(3000))
+    assert not [m for _, m in dm.messages(mark) if "skipping" in m]
+    assert body(dm.ask("status instance-with-a-longish-name-2999"))[1] == \
+        "config: %s" % (dm.xen_dir /
+                        "vm-with-a-rather-long-file-name-2999.cfg")
