@@ -31,29 +31,37 @@ report_failure(const char *msg)
 	if (ready_fd == -1 || getpid() != ready_pid)
 		return;
 	n = snprintf(line, sizeof(line), "e%s\n", msg);
+	/* Left open: the parent waits for our exit, which closes it. */
 	if (n > 0 && write(ready_fd, line, (size_t)n < sizeof(line) ?
 	    (size_t)n : sizeof(line) - 1) == -1) {
 		/* Nothing to do: the parent then says "see the system log". */
 	}
-	close(ready_fd);
-	ready_fd = -1;
+	ready_pid = 0;
 }
 
-/* The detaching parent: exit 0 on "r", else 1 with the child's reason. */
+/*
+ * The detaching parent: exit 0 on "r", else 1 with the child's reason once
+ * the child has exited (EOF), so that nothing of ours is left running when
+ * the starter sees the failure.
+ */
 static void __attribute__((noreturn))
 wait_ready(int fd)
 {
-	char	buf[1100];
+	char	buf[1100], scratch[256];
 	size_t	len = 0;
 	ssize_t	n;
 
-	while (len < sizeof(buf)) {
-		n = read(fd, buf + len, sizeof(buf) - len);
+	for (;;) {
+		if (len < sizeof(buf))
+			n = read(fd, buf + len, sizeof(buf) - len);
+		else
+			n = read(fd, scratch, sizeof(scratch));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		len += (size_t)n;
+		if (len < sizeof(buf))
+			len += (size_t)n;
 		if (buf[0] == 'r')
 			_exit(0);
 	}
