@@ -1,10 +1,12 @@
 /*
  * instances.c: scan the *.cfg files of xen_dir into the instance map.
  *
- * Each worker keeps the result of its last scan.  A request re-reads the
- * directory and stat()s every candidate, but parses only files whose
- * inode, size, mtime or ctime changed, so edits show up at the next request
- * while a steady directory costs one getdents and one stat per file.
+ * Each worker keeps the result of its last scan.  A request that finds no
+ * change since then (dirwatch.c: inotify, no symbolic links among the
+ * .cfg entries, a full look at least every second) reuses it as it is.
+ * Otherwise it re-reads the directory and stat()s every candidate, but
+ * parses only files whose inode, size, mtime or ctime changed, so edits
+ * show up at the next request.
  * Files are opened O_NONBLOCK (a FIFO never blocks), checked to be regular
  * after open, and read up to ARGO_MAX_CFG_FILE bytes only.
  */
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dirwatch.h"
 #include "instances.h"
 #include "log.h"
 #include "util.h"
@@ -41,6 +44,7 @@ static char		*cache_dir;
 static struct cfgfile	*cache_v;
 static size_t		 cache_n;
 static struct instances	 map;
+static int		 map_watched;	/* dirwatch says when to rescan */
 static int		 (*should_log)(uint64_t key);
 
 void
@@ -112,6 +116,8 @@ instances_reset(void)
 	free(map.in_v);
 	map.in_v = NULL;
 	map.in_n = 0;
+	map_watched = 0;
+	dirwatch_close();
 }
 
 static int
@@ -361,10 +367,15 @@ instances_get(const char *dir)
 	char		**names = NULL;
 	size_t		 nnames = 0, cap = 0, i, nv = 0;
 	struct cfgfile	*nvv;
-	int		 dfd, changed = 0;
+	int		 dfd, changed = 0, watching, links = 0;
 
 	if (cache_dir != NULL && strcmp(cache_dir, dir) != 0)
 		instances_reset();
+	if (cache_dir != NULL && map_watched && dirwatch_quiet(dir,
+	    is_cfg_name))
+		return (&map);
+	map_watched = 0;
+	watching = dirwatch_arm(dir) == 0;
 	if ((d = opendir(dir)) == NULL) {
 		dir_failed(dir);
 		return (NULL);
@@ -383,6 +394,9 @@ instances_get(const char *dir)
 			if (names == NULL)
 				fatal("reallocarray");
 		}
+		/* A link's target changes out of the watch's sight. */
+		if (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN)
+			links = 1;
 		/* d_name lives in the DIR's buffer, which the next getdents
 		 * refill overwrites: a large directory needs copies. */
 		names[nnames++] = util_xstrdup(de->d_name);
@@ -456,6 +470,7 @@ instances_get(const char *dir)
 	}
 	if (changed)
 		build_map(dir);
+	map_watched = watching && !links;
 	return (&map);
 }
 

@@ -265,3 +265,68 @@ def test_large_xen_dir(daemon_factory):
     assert body(dm.ask("status instance-with-a-longish-name-2999"))[1] == \
         "config: %s" % (dm.xen_dir /
                         "vm-with-a-rather-long-file-name-2999.cfg")
+
+
+def test_steady_dir_changes_seen_at_once(daemon_factory, tmp_path):
+    """A worker that has seen xen_dir steady reuses its map (inotify says
+    nothing changed): every kind of change must still show at the very
+    next request on the same session, well within the 1 s full look."""
+    dm = daemon_factory(cfgs={"a.cfg": 'name = "alpha"\n',
+                              "b.cfg": 'name = "beta"\n'})
+    x = dm.xen_dir
+    with dm.client() as c:
+        def names():
+            return body(c.cmd("list available"))
+        for _ in range(3):
+            assert names() == ["alpha", "beta"]
+        # in place, same size, mtime put back: only the inode change time
+        # and the watch can tell
+        st = os.stat(x / "a.cfg")
+        with open(x / "a.cfg", "r+") as f:
+            f.write('name = "alpxa"\n')
+        os.utime(x / "a.cfg", ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert names() == ["alpxa", "beta"]
+        (x / "c.cfg").write_text('name = "gamma"\n')
+        assert names() == ["alpxa", "beta", "gamma"]
+        (x / "b.cfg").unlink()
+        assert names() == ["alpxa", "gamma"]
+        (x / "d.tmp").write_text('name = "delta"\n')
+        assert names() == ["alpxa", "gamma"]
+        (x / "d.tmp").rename(x / "d.cfg")
+        assert names() == ["alpxa", "delta", "gamma"]
+        os.chmod(x / "d.cfg", 0)        # root still reads it: no change
+        assert names() == ["alpxa", "delta", "gamma"]
+        # the directory swapped for another under the same path
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "z.cfg").write_text('name = "zeta"\n')
+        x.rename(tmp_path / "old")
+        other.rename(x)
+        assert names() == ["zeta"]
+        # a link among the entries: its target is edited out of the
+        # watch's sight, and still seen at once
+        target = tmp_path / "target.cfg"
+        target.write_text('name = "linked1"\n')
+        os.symlink(target, x / "l.cfg")
+        assert names() == ["linked1", "zeta"]
+        for _ in range(2):
+            assert names() == ["linked1", "zeta"]
+        target.write_text('name = "linked2"\n')
+        assert names() == ["linked2", "zeta"]
+
+
+def test_edit_through_hard_link_seen_within_a_second(daemon_factory,
+                                                     tmp_path):
+    """A write through a hard link outside xen_dir raises no event on
+    xen_dir: the periodic full look still finds it, within about 1 s."""
+    dm = daemon_factory(cfgs={"a.cfg": 'name = "alpha"\n'})
+    outside = tmp_path / "hard.cfg"
+    os.link(dm.xen_dir / "a.cfg", outside)
+    with dm.client() as c:
+        for _ in range(3):
+            assert body(c.cmd("list available")) == ["alpha"]
+        outside.write_text('name = "omega"\n')
+        t0 = time.monotonic()
+        while body(c.cmd("list available")) != ["omega"]:
+            assert time.monotonic() - t0 < 3, "edit not seen"
+            time.sleep(0.05)
