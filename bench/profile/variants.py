@@ -10,9 +10,6 @@ builds one argo-server per variant, cumulatively:
              so a connection wakes one worker instead of every idle one
   -notify    EXP_NONOTIFY: the worker does not wake the master per session
   -log       EXP_NOLOG: no "session start" / "session end" log lines
-  +inotify   EXP_INOTIFY: the instance cache is trusted while inotify
-             reports no change in xen_dir (no readdir + stat per request)
-  inotify    EXP_INOTIFY alone
 
 and measures each with bench/run's own tools (same loads, same configs):
 server CPU per session with client and server pinned to one CPU (stable),
@@ -40,9 +37,6 @@ VARIANTS = [
     ("-herd", "-DEXP_EPOLL"),
     ("-herd -notify", "-DEXP_EPOLL -DEXP_NONOTIFY"),
     ("-herd -notify -log", "-DEXP_EPOLL -DEXP_NONOTIFY -DEXP_NOLOG"),
-    ("-herd -notify -log +inotify",
-     "-DEXP_EPOLL -DEXP_NONOTIFY -DEXP_NOLOG -DEXP_INOTIFY"),
-    ("inotify only", "-DEXP_INOTIFY"),
 ]
 
 
