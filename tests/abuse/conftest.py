@@ -15,12 +15,18 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+
+LIB = str(Path(__file__).resolve().parents[1] / "lib")
+if LIB not in sys.path:
+    sys.path.insert(0, LIB)
+# The shared line client; Closed is imported from here by the tests.
+from argoclient import Closed, LineClient  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -110,86 +116,15 @@ def kill_quietly(pid, sig=signal.SIGKILL):
 
 # ------------------------------------------------------------------ client
 
-class Closed(Exception):
-    pass
+class Client(LineClient):
+    """One TCP session (tests/lib/argoclient.py); lines come back without
+    their line end."""
 
-
-class Client:
-    """One TCP session; lines come back without their line end."""
+    default_timeout = IO_TIMEOUT
+    error = AssertionError
 
     def __init__(self, port, source=None, timeout=None):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.timeout = timeout or IO_TIMEOUT
-        self.sock.settimeout(self.timeout)
-        if source:
-            self.sock.bind((source, 0))
-        self.sock.connect(("127.0.0.1", port))
-        self.buf = b""
-        self.eof = False
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def send(self, data):
-        self.sock.sendall(data.encode() if isinstance(data, str) else data)
-
-    def _fill(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("timed out")
-        self.sock.settimeout(left)
-        try:
-            chunk = self.sock.recv(65536)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def line(self, timeout=None):
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while b"\n" not in self.buf:
-            if self.eof or not self._fill(deadline):
-                raise Closed("closed; pending %r" % self.buf[:200])
-        i = self.buf.index(b"\n")
-        raw, self.buf = self.buf[:i], self.buf[i + 1:]
-        return raw.rstrip(b"\r").decode("utf-8", "replace")
-
-    def reply(self, timeout=None):
-        first = self.line(timeout)
-        if first.startswith("400 "):
-            return [first]
-        assert first == "200 OK", "bad reply start %r" % first
-        out = [first]
-        while True:
-            ln = self.line(timeout)
-            out.append(ln)
-            if ln.startswith("300 "):
-                return out
-            assert not ln.startswith(("200 ", "400 ")), out
-
-    def cmd(self, text, timeout=None):
-        self.send(text + "\n")
-        return self.reply(timeout)
-
-    def read_all(self, timeout=None):
-        """Everything until the server closes (raises on timeout)."""
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while not self.eof:
-            self._fill(deadline)
-        data, self.buf = self.buf, b""
-        return data
+        super().__init__(port, source=source, timeout=timeout)
 
 
 def body(reply):

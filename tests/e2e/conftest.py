@@ -15,10 +15,17 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+
+LIB = str(Path(__file__).resolve().parents[1] / "lib")
+if LIB not in sys.path:
+    sys.path.insert(0, LIB)
+# The shared line client; Closed is imported from here by the tests.
+from argoclient import Closed, LineClient  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -102,100 +109,13 @@ def make_hash(password):
 
 # ------------------------------------------------------------------ client
 
-class Closed(Exception):
-    pass
+class Client(LineClient):
+    """One TCP session (tests/lib/argoclient.py).  Lines are returned
+    without their LF (a CR before it, which clients must accept, is dropped
+    too)."""
 
-
-class Client:
-    """One TCP session.  Lines are returned without their LF (a CR before
-    it, which clients must accept, is dropped too)."""
-
-    def __init__(self, port, source=None, host="127.0.0.1", timeout=None):
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.sock = socket.socket(fam, socket.SOCK_STREAM)
-        self.timeout = timeout or IO_TIMEOUT
-        self.sock.settimeout(self.timeout)
-        if source:
-            self.sock.bind((source, 0))
-        self.sock.connect((host, port))
-        self.buf = b""
-        self.eof = False
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def _fill(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("timed out")
-        self.sock.settimeout(left)
-        try:
-            chunk = self.sock.recv(65536)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def rawline(self, timeout=None):
-        """One line as bytes including its LF."""
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while b"\n" not in self.buf:
-            if self.eof or not self._fill(deadline):
-                raise Closed("connection closed; pending %r" % self.buf[:200])
-        i = self.buf.index(b"\n") + 1
-        line, self.buf = self.buf[:i], self.buf[i:]
-        return line
-
-    def line(self, timeout=None):
-        raw = self.rawline(timeout)
-        s = raw[:-1]
-        if s.endswith(b"\r"):
-            s = s[:-1]
-        return s.decode("utf-8", "replace")
-
-    def reply(self, timeout=None):
-        """One complete reply: ["400 X"] or ["200 OK", body..., "300 ..."]."""
-        first = self.line(timeout)
-        if first.startswith("400 "):
-            return [first]
-        assert first == "200 OK", "bad reply start %r" % first
-        out = [first]
-        while True:
-            ln = self.line(timeout)
-            out.append(ln)
-            if ln.startswith("300 "):
-                return out
-            assert not ln.startswith("200 ") and not ln.startswith("400 "), \
-                "reply code inside a body: %r" % out
-
-    def cmd(self, text, timeout=None):
-        self.send(text + "\n")
-        return self.reply(timeout)
-
-    def read_all(self, timeout=None):
-        """Everything until the server closes (raises on timeout)."""
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while not self.eof:
-            self._fill(deadline)
-        data, self.buf = self.buf, b""
-        return data
+    default_timeout = IO_TIMEOUT
+    error = AssertionError
 
     def closed_within(self, timeout=None):
         """True if the server closes (with no further data) in time."""

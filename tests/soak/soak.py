@@ -103,13 +103,15 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from argoclient import Closed, LineClient, ProtocolError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -278,79 +280,25 @@ def kill_quietly(pid, sig=signal.SIGKILL):
 
 # ------------------------------------------------------------------ client
 
-class ProtocolError(Exception):
-    pass
+class Client(LineClient):
+    """One session (tests/lib/argoclient.py): every reply read within
+    IO_TIMEOUT, a malformed one raises ProtocolError."""
 
+    default_timeout = IO_TIMEOUT
+    error = ProtocolError
+    max_body = 10000
 
-class Closed(Exception):
-    pass
-
-
-class Client:
     def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=IO_TIMEOUT)
-        self.sock.settimeout(IO_TIMEOUT)
-        self.buf = b""
-        self.eof = False
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        super().__init__(port)
 
     def send(self, data):
-        self.sock.settimeout(IO_TIMEOUT)
-        self.sock.sendall(data.encode() if isinstance(data, str) else data)
-
-    def _fill(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("timed out")
-        self.sock.settimeout(left)
-        try:
-            chunk = self.sock.recv(65536)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def line(self):
-        deadline = time.monotonic() + IO_TIMEOUT
-        while b"\n" not in self.buf:
-            if self.eof or not self._fill(deadline):
-                raise Closed("closed; pending %r" % self.buf[:100])
-        i = self.buf.index(b"\n")
-        raw, self.buf = self.buf[:i], self.buf[i + 1:]
-        return raw.rstrip(b"\r").decode("utf-8", "replace")
-
-    def reply(self):
-        first = self.line()
-        if first.startswith("400 "):
-            return [first]
-        if first != "200 OK":
-            raise ProtocolError("bad reply start %r" % first)
-        lines = [first]
-        while True:
-            ln = self.line()
-            lines.append(ln)
-            if ln.startswith("300 "):
-                return lines
-            if ln.startswith(("200 ", "400 ")):
-                raise ProtocolError("reply code inside a body: %r" % lines)
-            if len(lines) > 10000:
-                raise ProtocolError("endless body")
+        self.sock.settimeout(self.timeout)
+        super().send(data)
 
     def wait_eof(self):
-        deadline = time.monotonic() + IO_TIMEOUT
-        while not self.eof:
-            self._fill(deadline)
-        if self.buf:
-            raise ProtocolError("bytes after close: %r" % self.buf[:100])
+        data = self.read_all()
+        if data:
+            raise ProtocolError("bytes after close: %r" % data[:100])
 
 
 # ------------------------------------------------------------------ load
