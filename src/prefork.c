@@ -244,17 +244,38 @@ reload(struct config **confp, const char *path, int portopt)
 	log_info("reload: %s loaded", path);
 }
 
-/* Shared "said once" filter for messages every worker would repeat. */
+/*
+ * Shared "said once" filter for messages every worker would repeat.  A key
+ * may sit in any of BOARD_LOGPROBE slots from its hash: with one slot per
+ * hash, two of a few dozen skipped files often shared it and pushed each
+ * other out, so both were logged again at every scan.  Only a full
+ * neighbourhood evicts (the evicted message is then said once more).
+ */
 static int
 log_once(uint64_t key)
 {
-	uint64_t	*slotp = &board->b_logkeys[key % BOARD_LOGKEYS];
-	uint64_t	 old = __atomic_load_n(slotp, __ATOMIC_ACQUIRE);
+	size_t		 i, base = (size_t)(key % BOARD_LOGKEYS);
+	uint64_t	*slotp, old;
 
-	if (old == key)
-		return (0);
-	return (__atomic_compare_exchange_n(slotp, &old, key, 0,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	if (key == 0)
+		key = 1;		/* 0 marks a free slot */
+	for (i = 0; i < BOARD_LOGPROBE; i++) {
+		slotp = &board->b_logkeys[(base + i) % BOARD_LOGKEYS];
+		old = __atomic_load_n(slotp, __ATOMIC_ACQUIRE);
+		if (old == key)
+			return (0);
+		if (old != 0)
+			continue;
+		if (__atomic_compare_exchange_n(slotp, &old, key, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return (1);
+		if (old == key)		/* another worker said it just now */
+			return (0);
+	}
+	slotp = &board->b_logkeys[(base + (size_t)(key >> 32) %
+	    BOARD_LOGPROBE) % BOARD_LOGKEYS];
+	__atomic_store_n(slotp, key, __ATOMIC_RELEASE);
+	return (1);
 }
 
 int

@@ -27,7 +27,8 @@ struct slot {
 	unsigned char	 s_addr[16];	/* and max_per_host */
 };
 
-#define BOARD_LOGKEYS	512
+#define BOARD_LOGKEYS	4096	/* said-once keys, 32 KiB */
+#define BOARD_LOGPROBE	8	/* slots a key may take, from its hash */
 
 struct board {
 	int		 b_generation;	/* bumped by each good reload */

@@ -330,3 +330,25 @@ def test_edit_through_hard_link_seen_within_a_second(daemon_factory,
         while body(c.cmd("list available")) != ["omega"]:
             assert time.monotonic() - t0 < 3, "edit not seen"
             time.sleep(0.05)
+
+
+def test_many_skipped_files_each_logged_once(daemon_factory):
+    """Hundreds of skipped files, scanned by several workers and again
+    after the periodic full look: each is logged exactly once (the shared
+    said-once filter must not let two files push each other out)."""
+    cfgs = {"bad%03d.cfg" % i: 'name = "-bad%03d"\n' % i for i in range(300)}
+    cfgs["good.cfg"] = 'name = "good"\n'
+    dm = daemon_factory(cfgs=cfgs, server={"workers": "3"})
+    for _ in range(4):
+        with dm.client() as c:
+            assert body(c.cmd("list available")) == ["good"]
+    time.sleep(1.2)                     # past the watch's full look
+    with dm.client() as c:
+        for _ in range(3):
+            assert body(c.cmd("list available")) == ["good"]
+    counts = {}
+    for m in dm.grep(r"^skipping .*/bad\d+\.cfg: "):
+        f = m.split(":")[0].rsplit("/", 1)[1]
+        counts[f] = counts.get(f, 0) + 1
+    assert len(counts) == 300
+    assert {f: n for f, n in counts.items() if n != 1} == {}
