@@ -176,6 +176,7 @@ class Daemon:
         self.log_fd = None
         self.expect_rc = 0
         self.allowed_kills = set()     # worker pids a test killed itself
+        self.prefix = []               # command run before it (setpriv)
         self.extra_pids = []           # strays a test made, stopped at end
         self.stopped = False
         if toolstack == "xl":
@@ -230,7 +231,8 @@ class Daemon:
         self.log_fd = open(self.logfile, "ab")
         mark = self.mark()
         self.proc = subprocess.Popen(
-            [ARGO_BIN, "-f", "-c", str(self.conf), "-p", str(port)],
+            self.prefix + [ARGO_BIN, "-f", "-c", str(self.conf), "-p",
+                           str(port)],
             stdin=subprocess.DEVNULL, stdout=self.log_fd, stderr=self.log_fd,
             cwd=str(self.root))
         deadline = time.monotonic() + READY_TIMEOUT

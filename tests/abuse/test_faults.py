@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ARGO_BIN, IO_TIMEOUT, READY, READY_TIMEOUT, SLOW,
+from conftest import (ARGO_BIN, IO_TIMEOUT, READY_TIMEOUT, SLOW,
                       Client, Closed, Daemon, alive, body, kill_quietly,
                       wait_for)
 
@@ -84,36 +84,6 @@ def run_once(d, args, timeout=None):
         kill_quietly(p)
     assert not left, "a daemon was left running: %s\n%s" % (left, r.stderr)
     return r.returncode, r.stderr
-
-
-class RunAs(Daemon):
-    """A Daemon started through a command prefix (setpriv)."""
-
-    prefix = []
-
-    def start(self, port=0, write=True):
-        if write:
-            self.write_config()
-        self.log_fd = open(self.logfile, "ab")
-        mark = self.mark()
-        self.proc = subprocess.Popen(
-            self.prefix + [ARGO_BIN, "-f", "-c", str(self.conf), "-p",
-                           str(port)],
-            stdin=subprocess.DEVNULL, stdout=self.log_fd, stderr=self.log_fd,
-            cwd=str(self.root))
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            m = READY.search(self.log()[mark:])
-            if m:
-                self.port = int(m.group(1))
-                return self
-            if self.proc.poll() is not None:
-                pytest.fail("daemon exited %s before ready:\n%s" %
-                            (self.proc.returncode, self.log()[-3000:]))
-            if time.monotonic() > deadline:
-                self.kill()
-                pytest.fail("no ready line:\n" + self.log()[-3000:])
-            time.sleep(0.02)
 
 
 def serving(d, user=None):
@@ -437,7 +407,7 @@ def nobody_daemon(daemon_factory):
     root = tempfile.mkdtemp(prefix="argo-nobody-", dir="/tmp")
     d = None
     try:
-        d = RunAs(root)
+        d = Daemon(root)
         d.prefix = [setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                     "--clear-groups"]
         daemon_factory.daemons.append(d)
