@@ -27,6 +27,8 @@ if LIB not in sys.path:
     sys.path.insert(0, LIB)
 # The shared line client; Closed is imported from here by the tests.
 from argoclient import Closed, LineClient  # noqa: E402,F401
+from procs import (alive, all_procs, children_of,  # noqa: E402,F401
+                   kill_quietly, stat_fields, wait_for, zombies_of)
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -57,61 +59,8 @@ BAD_LOG = ("AddressSanitizer", "LeakSanitizer", "runtime error",
 
 # ------------------------------------------------------------------ /proc
 
-def stat_fields(pid):
-    """(state, ppid) of PID, or None if it is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-    except OSError:
-        return None
-    fields = st[st.rindex(")") + 2:].split()
-    return fields[0], int(fields[1])
-
-
-def all_procs():
-    """{pid: (state, ppid)} of every process."""
-    out = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            f = stat_fields(int(d))
-            if f:
-                out[int(d)] = f
-    return out
-
-
-def children_of(pid, procs=None):
-    procs = all_procs() if procs is None else procs
-    return sorted(p for p, (st, pp) in procs.items()
-                  if pp == pid and st not in ("Z", "X"))
-
-
-def zombies_of(pids, procs=None):
-    """Zombie children of any of PIDS."""
-    procs = all_procs() if procs is None else procs
-    pids = set(pids)
-    return sorted(p for p, (st, pp) in procs.items()
-                  if pp in pids and st == "Z")
-
-
-def alive(pid):
-    f = stat_fields(pid)
-    return f is not None and f[0] not in ("Z", "X")
-
-
-def wait_for(pred, timeout, step=0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(step)
-
-
-def kill_quietly(pid, sig=signal.SIGKILL):
-    try:
-        os.kill(pid, sig)
-    except OSError:
-        pass
+# stat_fields, all_procs, children_of, zombies_of, alive, wait_for and
+# kill_quietly live in tests/lib/procs.py (imported above).
 
 
 # ------------------------------------------------------------------ client

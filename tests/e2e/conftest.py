@@ -13,7 +13,6 @@ import re
 import shlex
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ if LIB not in sys.path:
     sys.path.insert(0, LIB)
 # The shared line client; Closed is imported from here by the tests.
 from argoclient import Closed, LineClient  # noqa: E402,F401
+from procs import alive, children_of, wait_for  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -144,32 +144,6 @@ def ok(reply):
 
 # ------------------------------------------------------------------ daemon
 
-def children_of(pid):
-    """Pids whose parent is PID (from /proc)."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append(int(d))
-    return out
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-    except OSError:
-        return False
-    return st[st.rindex(")") + 2:].split()[0] not in ("Z", "X")
-
-
 def procs_matching(text):
     """Pids (not zombies) whose command line contains TEXT."""
     out = []
@@ -184,17 +158,6 @@ def procs_matching(text):
         if text in cmd and alive(int(d)):
             out.append(int(d))
     return out
-
-
-def wait_for(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            return v
-        time.sleep(step)
 
 
 LOG_PREFIX = re.compile(r"^argo-server\[(\d+)\]: (.*)$")

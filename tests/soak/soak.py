@@ -112,6 +112,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 from argoclient import Closed, LineClient, ProtocolError  # noqa: E402
+from procs import (alive, children_of, kill_quietly,  # noqa: E402
+                   zombies_of)
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -183,16 +185,6 @@ def out(msg=""):
 
 # ------------------------------------------------------------------ /proc
 
-def proc_stat(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-    except OSError:
-        return None
-    fields = st[st.rindex(")") + 2:].split()
-    return fields[0], int(fields[1])
-
-
 def sockets_of(pid):
     """The socket inodes among PID's descriptors."""
     out = set()
@@ -208,31 +200,6 @@ def sockets_of(pid):
         if t.startswith("socket:"):
             out.add(t)
     return out
-
-
-def children_of(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            f = proc_stat(int(d))
-            if f and f[1] == pid and f[0] not in ("Z", "X"):
-                kids.append(int(d))
-    return sorted(kids)
-
-
-def zombies_of(pids):
-    zs = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            f = proc_stat(int(d))
-            if f and f[1] in pids and f[0] == "Z":
-                zs.append(int(d))
-    return zs
-
-
-def alive(pid):
-    f = proc_stat(pid)
-    return f is not None and f[0] not in ("Z", "X")
 
 
 def rss_fds(pid):
@@ -269,13 +236,6 @@ def rss_fds(pid):
     if rss == 0:
         return None
     return rss, anon_rss, nfd
-
-
-def kill_quietly(pid, sig=signal.SIGKILL):
-    try:
-        os.kill(pid, sig)
-    except OSError:
-        pass
 
 
 # ------------------------------------------------------------------ client
