@@ -90,15 +90,17 @@ def test_kill_every_worker_repeatedly(daemon_factory):
     once, no respawn storm, no throttling (they did serve), service back
     each time within a second."""
     d = daemon_factory(server={"workers": "3"})
-    killed = []
+    killed = set()
     worst = 0.0
     for _ in range(20):
         assert d.ask("version")[1] == "argo-server 0.1.0"
+        # a worker killed last round may still be tearing down its
+        # address space (slow under ASan): listed again, but one death
         kids = d.workers()
         for k in kids:
             d.allowed_kills.add(k)
             os.kill(k, signal.SIGKILL)
-        killed += kids
+        killed.update(kids)
         worst = max(worst, answered_within(d, 1.0 * SLOW))
     print("\n%d workers killed in 20 rounds; worst time to service %.1f ms"
           % (len(killed), worst * 1000))
