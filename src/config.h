@@ -39,6 +39,8 @@ struct config {
 	int		 c_toolstack_timeout;
 	char		*c_pidfile;		/* "" = none */
 	int		 c_anonymous_read;
+	char		*c_user;		/* the workers' account */
+	char		*c_chroot;		/* the workers' root */
 	struct acl_entry *c_allow;
 	size_t		 c_nallow;
 	struct user	*c_users;
@@ -52,6 +54,16 @@ struct config {
  */
 int	config_load(const char *path, struct config **out, char *err,
 	    size_t errlen);
+/*
+ * Read path whole (regular file, not group/world writable, at most
+ * ARGO_MAX_CONF_FILE bytes) into *bufp (free it with config_wipe): 0, or
+ * -1 with the reason in err.  config_load() is this, then
+ * config_load_buffer(), then config_wipe().
+ */
+int	config_read_file(const char *path, char **bufp, size_t *lenp,
+	    char *err, size_t errlen);
+/* Zero len bytes of buf, then free it. */
+void	config_wipe(char *buf, size_t len);
 /* Same from a string (unit tests, fuzzing); name is used in messages. */
 int	config_load_string(const char *name, const char *text,
 	    struct config **out, char *err, size_t errlen);
@@ -59,6 +71,9 @@ int	config_load_string(const char *name, const char *text,
 int	config_load_buffer(const char *name, const char *buf, size_t len,
 	    struct config **out, char *err, size_t errlen);
 void	config_free(struct config *c);
+/* Wipe and drop every password hash: the master's copy, once the broker
+ * has its own. */
+void	config_forget_secrets(struct config *c);
 
 const struct user *config_user(const struct config *c, const char *name);
 /* May this account see this instance? (NULL user: anonymous, sees all) */

@@ -11,6 +11,9 @@
 
 #define ARGO_DEFAULT_CONFIG	"/etc/argo-server/argo-server.conf"
 #define ARGO_DEFAULT_PORT	20203
+#define ARGO_DEFAULT_USER	"argo-server"	/* the workers' account */
+#define ARGO_FALLBACK_USER	"nobody"
+#define ARGO_DEFAULT_CHROOT	"/var/lib/argo-server/empty"
 
 #define ARGO_MAX_LINE		1024	/* request bytes, line end excluded */
 #define ARGO_MAX_WORDS		8	/* words in one request */
@@ -18,6 +21,7 @@
 #define ARGO_MAX_PASSWORD	128	/* longer passwords are never valid */
 #define ARGO_MAX_TOOL_OUTPUT	65536	/* kept per toolstack stream */
 #define ARGO_MAX_CFG_FILE	(256 * 1024)	/* bigger .cfg files are skipped */
+#define ARGO_MAX_CONF_FILE	(4 * 1024 * 1024)	/* argo-server.conf */
 #define ARGO_MAX_INSTANCES	100000	/* .cfg files considered per scan */
 #define ARGO_MAX_ACL		1024	/* client = entries */
 #define ARGO_MAX_USERS		1024	/* [user NAME] sections */
