@@ -1,5 +1,6 @@
 /*
  * cmd.c: the command table and its dispatcher, plus the trivial commands.
+ * Runs in the worker; the broker checks every request again.
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,44 +9,45 @@
 #include "cmd.h"
 #include "log.h"
 #include "util.h"
+#include "worker_map.h"
 
 static const struct cmd cmds[] = {
 	{ "help", NULL, 0, NEED_NONE, 0, "help",
-	    "list the commands", cmd_help, NULL },
+	    "list the commands", cmd_help, 0 },
 	{ "version", NULL, 0, NEED_NONE, 0, "version",
-	    "show the server version", cmd_version, NULL },
+	    "show the server version", cmd_version, 0 },
 	{ "auth", NULL, 2, NEED_NONE, 0, "auth USER PASSWORD",
-	    "log in with an account", cmd_auth, NULL },
+	    "log in with an account", cmd_auth, 0 },
 	{ "whoami", NULL, 0, NEED_NONE, 0, "whoami",
-	    "show the account of this session", cmd_whoami, NULL },
+	    "show the account of this session", cmd_whoami, 0 },
 	{ "list", "available", 0, NEED_READ, 0, "list available",
-	    "list the configured instances", cmd_list_available, NULL },
+	    "list the configured instances", cmd_list_available, 0 },
 	{ "list", "running", 0, NEED_READ, 0, "list running",
-	    "list the running instances", cmd_list_running, NULL },
+	    "list the running instances", cmd_list_running, 0 },
 	{ "status", NULL, 1, NEED_READ, CMD_F_INSTANCE, "status NAME",
-	    "show the state of an instance", cmd_status, NULL },
+	    "show the state of an instance", cmd_status, 0 },
 	{ "ip", NULL, 1, NEED_READ, CMD_F_INSTANCE, "ip NAME",
-	    "resolve the addresses of an instance", cmd_ip, NULL },
+	    "resolve the addresses of an instance", cmd_ip, 0 },
 	{ "start", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "start NAME",
-	    "start an instance (also: boot, create)", cmd_vm, "create" },
+	    "start an instance (also: boot, create)", cmd_vm, PV_CREATE },
 	{ "boot", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE | CMD_F_ALIAS,
-	    "boot NAME", NULL, cmd_vm, "create" },
+	    "boot NAME", NULL, cmd_vm, PV_CREATE },
 	{ "create", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE | CMD_F_ALIAS,
-	    "create NAME", NULL, cmd_vm, "create" },
+	    "create NAME", NULL, cmd_vm, PV_CREATE },
 	{ "shutdown", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "shutdown NAME",
-	    "ask an instance to shut down", cmd_vm, "shutdown" },
+	    "ask an instance to shut down", cmd_vm, PV_SHUTDOWN },
 	{ "reboot", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "reboot NAME",
-	    "ask an instance to reboot", cmd_vm, "reboot" },
+	    "ask an instance to reboot", cmd_vm, PV_REBOOT },
 	{ "destroy", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "destroy NAME",
-	    "stop an instance at once", cmd_vm, "destroy" },
+	    "stop an instance at once", cmd_vm, PV_DESTROY },
 	{ "pause", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "pause NAME",
-	    "pause an instance", cmd_vm, "pause" },
+	    "pause an instance", cmd_vm, PV_PAUSE },
 	{ "unpause", NULL, 1, NEED_CONTROL, CMD_F_INSTANCE, "unpause NAME",
-	    "resume a paused instance", cmd_vm, "unpause" },
+	    "resume a paused instance", cmd_vm, PV_UNPAUSE },
 	{ "exit", NULL, 0, NEED_NONE, 0, "exit",
-	    "end the session (also: quit)", cmd_quit, NULL },
+	    "end the session (also: quit)", cmd_quit, 0 },
 	{ "quit", NULL, 0, NEED_NONE, CMD_F_ALIAS, "quit", NULL,
-	    cmd_quit, NULL },
+	    cmd_quit, 0 },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -110,15 +112,15 @@ audit_refused(struct session *s, const struct cmd *c, int argc, char **argv,
 {
 	char	name[ARGO_LOG_SANITIZE + 1];
 
-	if (c->c_verb == NULL)
+	if (c->c_verb == 0)
 		return;
 	if (argc >= 2)
 		log_sanitize(name, sizeof(name), argv[1], strlen(argv[1]));
 	else
 		util_strlcpy(name, "-", sizeof(name));
 	log_info("control peer=%s user=%s verb=%s instance=%s rc=%s ms=0",
-	    s->s_peer, s->s_user ? s->s_user->u_name : "-", c->c_verb, name,
-	    rc);
+	    s->s_peer, s->s_user ? s->s_user->u_name : "-",
+	    privmsg_verb_name(c->c_verb), name, rc);
 }
 
 void
@@ -162,9 +164,8 @@ cmd_dispatch(struct session *s, int argc, char **argv)
 		 * The one place a client's word meets the instance map: from
 		 * here on only the map's copy of the name is used.
 		 */
-		map = instances_get(s->s_conf->c_xen_dir);
-		if (map != NULL)
-			inst = instances_find(map, argv[used]);
+		map = wmap_get();
+		inst = instances_find(map, argv[used]);
 		if (inst == NULL || !config_user_sees(s->s_user,
 		    inst->i_name)) {
 			audit_refused(s, c, argc, argv, "nosuch");

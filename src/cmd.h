@@ -7,6 +7,7 @@
 #define ARGO_CMD_H
 
 #include "instances.h"
+#include "privmsg.h"
 #include "session.h"
 
 enum cmd_need {
@@ -31,7 +32,7 @@ struct cmd {
 	const char	*c_usage;
 	const char	*c_help;
 	cmd_fn		*c_run;
-	const char	*c_verb;	/* toolstack verb, if any */
+	enum priv_verb	 c_verb;	/* control verb, 0: none */
 };
 
 void	cmd_dispatch(struct session *s, int argc, char **argv);
@@ -43,9 +44,5 @@ cmd_fn	cmd_help, cmd_version, cmd_whoami, cmd_quit;	/* cmd.c */
 cmd_fn	cmd_auth;					/* cmd_auth.c */
 cmd_fn	cmd_list_available, cmd_list_running, cmd_status, cmd_ip; /* cmd_list.c */
 cmd_fn	cmd_vm;						/* cmd_vm.c */
-
-/* cmd_auth.c: prepare the dummy hash that unknown users are checked
- * against, so that a failed auth costs the same whoever asks. */
-void	auth_init(void);
 
 #endif

@@ -1,17 +1,20 @@
 /*
- * cmd_list.c: the read commands: list available, list running, status, ip.
- * A restricted account sees only its instances, in every list.
+ * cmd_list.c: the read commands: list available, list running, status, ip,
+ * in the worker.  The map is the worker's copy of the broker's scan; the
+ * toolstack's `list` and the name lookups are the broker's, and the
+ * worker parses what comes back.  A restricted account sees only its
+ * instances, in every list.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "domlist.h"
-#include "resolve.h"
-#include "toolstack.h"
 #include "util.h"
+#include "worker_ask.h"
+#include "worker_map.h"
 
-#define IP_MAX	32
+#define IP_LINE	1024
 
 void
 cmd_list_available(struct session *s, const struct cmd *c, char **argv,
@@ -23,9 +26,9 @@ cmd_list_available(struct session *s, const struct cmd *c, char **argv,
 	(void)c;
 	(void)argv;
 	(void)inst;
-	map = instances_get(s->s_conf->c_xen_dir);
+	map = wmap_get();
 	session_ok(s);
-	for (i = 0; map != NULL && i < map->in_n; i++)
+	for (i = 0; i < map->in_n; i++)
 		if (config_user_sees(s->s_user, map->in_v[i].i_name))
 			session_body(s, map->in_v[i].i_name,
 			    strlen(map->in_v[i].i_name));
@@ -42,14 +45,15 @@ is_dom0(const struct domain *d)
 static int
 running(struct session *s, struct domlist *dl)
 {
-	const struct exec_result *r;
+	struct priv_req		 rq;
+	const struct priv_rep	*rep;
 
-	r = toolstack_run(s->s_conf, "list", NULL);
-	if (!toolstack_ok(r)) {
-		toolstack_fail_reply(s, r, "list");
+	privmsg_req_init(&rq, PRIV_LIST);
+	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
+		ask_fail_reply(s, rep);
 		return (-1);
 	}
-	if (domlist_parse(r->out, r->outlen, dl) == -1) {
+	if (domlist_parse(ask_payload(rep), rep->p_outlen, dl) == -1) {
 		session_error(s, "TOOLSTACK FAILED: unexpected output from "
 		    "list");
 		return (-1);
@@ -85,18 +89,23 @@ cmd_list_running(struct session *s, const struct cmd *c, char **argv,
 	domlist_free(&dl);
 }
 
-static void
-addresses(const char *name, char *buf, size_t len)
+/*
+ * Ask the broker for the addresses of inst: one per line in the reply's
+ * payload, NULL with the 400 reply queued when it failed.
+ */
+static const struct priv_rep *
+addresses(struct session *s, const struct instance *inst)
 {
-	char	addrs[IP_MAX][RESOLVE_ADDRLEN];
-	int	n, i;
-	size_t	off = 0;
+	struct priv_req		 rq;
+	const struct priv_rep	*rep;
 
-	n = resolve_name(name, addrs, IP_MAX);
-	buf[0] = '\0';
-	for (i = 0; i < n && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-		    i ? " " : "", addrs[i]);
+	privmsg_req_init(&rq, PRIV_RESOLVE);
+	memcpy(rq.r_name, inst->i_name, sizeof(rq.r_name));
+	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
+		ask_fail_reply(s, rep);
+		return (NULL);
+	}
+	return (rep);
 }
 
 void
@@ -105,8 +114,9 @@ cmd_status(struct session *s, const struct cmd *c, char **argv,
 {
 	struct domlist		 dl;
 	const struct domain	*d = NULL;
-	char			 ip[IP_MAX * (RESOLVE_ADDRLEN + 1)];
-	size_t			 i;
+	const struct priv_rep	*rep;
+	char			 ip[IP_LINE];
+	size_t			 i, n;
 
 	(void)c;
 	(void)argv;
@@ -118,7 +128,19 @@ cmd_status(struct session *s, const struct cmd *c, char **argv,
 			d = &dl.d_v[i];
 			break;
 		}
-	addresses(inst->i_name, ip, sizeof(ip));
+	if ((rep = addresses(s, inst)) == NULL) {
+		domlist_free(&dl);
+		return;
+	}
+	/* One line, blank-separated. */
+	n = rep->p_outlen < sizeof(ip) ? rep->p_outlen : sizeof(ip) - 1;
+	memcpy(ip, ask_payload(rep), n);
+	while (n > 0 && ip[n - 1] == '\n')
+		n--;
+	ip[n] = '\0';
+	for (i = 0; i < n; i++)
+		if (ip[i] == '\n')
+			ip[i] = ' ';
 	session_ok(s);
 	session_bodyf(s, "name: %s", inst->i_name);
 	session_bodyf(s, "config: %s", inst->i_path);
@@ -148,14 +170,13 @@ void
 cmd_ip(struct session *s, const struct cmd *c, char **argv,
     const struct instance *inst)
 {
-	char	addrs[IP_MAX][RESOLVE_ADDRLEN];
-	int	n, i;
+	const struct priv_rep	*rep;
 
 	(void)c;
 	(void)argv;
-	n = resolve_name(inst->i_name, addrs, IP_MAX);
+	if ((rep = addresses(s, inst)) == NULL)
+		return;
 	session_ok(s);
-	for (i = 0; i < n; i++)
-		session_body(s, addrs[i], strlen(addrs[i]));
+	session_body_text(s, ask_payload(rep), rep->p_outlen);
 	session_done(s);
 }

@@ -1,32 +1,30 @@
 /*
- * cmd_vm.c: the control commands.  One handler for every verb: the verb
- * comes from the table row, the operand from the instance map (the config
- * path for create, the name for the rest).  Each run leaves one audit line.
+ * cmd_vm.c: the control commands, in the worker.  One handler for every
+ * verb: the verb from the table row, the instance from the map.  The
+ * broker runs the toolstack (with the operand from its own scan) and logs
+ * the audit line; the worker relays the outcome.
  */
 #include <string.h>
 
 #include "cmd.h"
-#include "log.h"
-#include "toolstack.h"
+#include "worker_ask.h"
 
 void
 cmd_vm(struct session *s, const struct cmd *c, char **argv,
     const struct instance *inst)
 {
-	const struct exec_result	*r;
-	char				 rc[32];
+	struct priv_req		 rq;
+	const struct priv_rep	*rep;
 
 	(void)argv;
-	r = toolstack_run(s->s_conf, c->c_verb, strcmp(c->c_verb,
-	    "create") == 0 ? inst->i_path : inst->i_name);
-	toolstack_rc(r, rc, sizeof(rc));
-	log_info("control peer=%s user=%s verb=%s instance=%s rc=%s ms=%ld",
-	    s->s_peer, s->s_user->u_name, c->c_verb, inst->i_name, rc, r->ms);
-	if (!toolstack_ok(r)) {
-		toolstack_fail_reply(s, r, c->c_verb);
+	privmsg_req_init(&rq, PRIV_CONTROL);
+	rq.r_verb = (uint32_t)c->c_verb;
+	memcpy(rq.r_name, inst->i_name, sizeof(rq.r_name));
+	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
+		ask_fail_reply(s, rep);
 		return;
 	}
 	session_ok(s);
-	session_body_text(s, r->out, r->outlen);
+	session_body_text(s, ask_payload(rep), rep->p_outlen);
 	session_done(s);
 }

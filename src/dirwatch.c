@@ -5,8 +5,10 @@
  * instance map without one stat() per file, so `list available` costs the
  * same with 10 or 1,000 configs.  The watch is armed before the scan it
  * guards, so a change during the scan is an event for the next request.
- * Each process has its own inotify instance: a forked worker must not read
- * the events of another.  What inotify cannot see (a file edited through a
+ * Each process has its own inotify instance: a worker must not read the
+ * events of another.  The broker keeps one for its own scan and makes one
+ * for each worker that asks (dirwatch_open), since a chrooted worker could
+ * not make its own.  What inotify cannot see (a file edited through a
  * hard link elsewhere, a network file system, a symbolic link's target) is
  * covered by the caller: a full scan at least every DIRWATCH_RECHECK_MS,
  * and none of this when the directory holds links.
@@ -49,10 +51,9 @@ dirwatch_arm(const char *dir)
 
 	/* Also our copy of an instance inherited from the parent. */
 	dirwatch_close();
-	if ((wfd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+	if ((wfd = dirwatch_open(dir)) == -1)
 		return (-1);
-	if (inotify_add_watch(wfd, dir, WATCH_MASK) == -1 ||
-	    stat(dir, &st) == -1) {
+	if (stat(dir, &st) == -1) {
 		dirwatch_close();
 		return (-1);
 	}
@@ -63,12 +64,22 @@ dirwatch_arm(const char *dir)
 	return (0);
 }
 
-/*
- * Read every pending event; 1 when none could concern the scan (only
- * names that relevant() rejects), 0 when a rescan is needed.
- */
-static int
-drain(int (*relevant)(const char *))
+int
+dirwatch_open(const char *dir)
+{
+	int	fd;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return (-1);
+	if (inotify_add_watch(fd, dir, WATCH_MASK) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+dirwatch_drain(int fd, int (*relevant)(const char *))
 {
 	char	buf[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)]
 		    __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -78,19 +89,20 @@ drain(int (*relevant)(const char *))
 	int	quiet = 1;
 
 	for (;;) {
-		n = read(wfd, buf, sizeof(buf));
+		n = read(fd, buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return (quiet);
 		if (n <= 0)
-			return (0);
+			return (-1);
 		for (off = 0; off + sizeof(*ev) <= (size_t)n;
 		    off += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)(const void *)
 			    (buf + off);
-			if ((ev->mask & SELF_EVENTS) || ev->len == 0 ||
-			    relevant(ev->name))
+			if (ev->mask & SELF_EVENTS)
+				return (-1);
+			if (ev->len == 0 || relevant(ev->name))
 				quiet = 0;
 		}
 	}
@@ -109,7 +121,7 @@ dirwatch_quiet(const char *dir, int (*relevant)(const char *))
 	/* The path may now name another directory (a symlink, a rename). */
 	if (stat(dir, &st) == -1 || st.st_dev != wdev || st.st_ino != wino)
 		return (0);
-	if (!(quiet = drain(relevant)))
+	if ((quiet = dirwatch_drain(wfd, relevant)) != 1)
 		dirwatch_close();
-	return (quiet);
+	return (quiet == 1);
 }

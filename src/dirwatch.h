@@ -21,5 +21,14 @@ int	dirwatch_arm(const char *dir);
  */
 int	dirwatch_quiet(const char *dir, int (*relevant)(const char *name));
 void	dirwatch_close(void);
+/* A new inotify descriptor watching dir (non-blocking), or -1. */
+int	dirwatch_open(const char *dir);
+/*
+ * Read every event pending on fd: 1 when none could concern the scan (only
+ * names relevant() rejects), 0 when a rescan is needed, -1 when the watch
+ * itself is gone (directory moved or removed, queue overflow): rescan and
+ * watch anew.
+ */
+int	dirwatch_drain(int fd, int (*relevant)(const char *name));
 
 #endif

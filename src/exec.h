@@ -44,6 +44,26 @@ struct exec_result {
 int	exec_run(const char *path, char *const argv[], long timeout_ms,
 	    struct exec_result *res);
 
+/* Internal to exec*.c. */
+struct exec_stream {
+	int	 fd;		/* read end, -1 once at EOF */
+	char	*buf;
+	size_t	 cap;
+	size_t	*len;
+	int	*trunc;
+};
+/*
+ * exec_io.c: poll() the open streams and, if pidfd != -1, the pidfd too
+ * (only to wake up when the child exits), for at most wait_ms; read what
+ * is ready.  Returns 1 if any bytes came, else 0.
+ */
+int	exec_pump(struct exec_stream *so, struct exec_stream *se, int pidfd,
+	    long long wait_ms);
+void	exec_close(int *fd);		/* close unless -1, then set -1 */
+/* exec_child.c: the child, after fork(); never returns. */
+void	exec_child(const char *path, char *const argv[], int nullfd,
+	    int outfd, int errfd) __attribute__((noreturn));
+
 /*
  * The one-line summary DESIGN.md section 2 asks for: the first non-empty
  * stderr line that is not xl progress chatter ("Parsing config from",

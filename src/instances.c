@@ -45,6 +45,7 @@ static struct cfgfile	*cache_v;
 static size_t		 cache_n;
 static struct instances	 map;
 static int		 map_watched;	/* dirwatch says when to rescan */
+static unsigned long	 map_version;	/* bumped when the map changes */
 static int		 (*should_log)(uint64_t key);
 
 void
@@ -117,11 +118,24 @@ instances_reset(void)
 	map.in_v = NULL;
 	map.in_n = 0;
 	map_watched = 0;
+	map_version++;
 	dirwatch_close();
 }
 
-static int
-is_cfg_name(const char *n)
+int
+instances_watchable(void)
+{
+	return (map_watched);
+}
+
+unsigned long
+instances_version(void)
+{
+	return (map_version);
+}
+
+int
+instances_is_cfg_name(const char *n)
 {
 	size_t	len = strlen(n);
 
@@ -308,6 +322,7 @@ build_map(const char *dir)
 	 * qsort is not stable, so break ties on the path.
 	 */
 	map.in_n = n;
+	map_version++;
 	qsort(map.in_v, n, sizeof(struct instance), cmp_inst);
 	/* Duplicates: keep the first (paths sort like file names). */
 	if (n > 1) {
@@ -372,7 +387,7 @@ instances_get(const char *dir)
 	if (cache_dir != NULL && strcmp(cache_dir, dir) != 0)
 		instances_reset();
 	if (cache_dir != NULL && map_watched && dirwatch_quiet(dir,
-	    is_cfg_name))
+	    instances_is_cfg_name))
 		return (&map);
 	map_watched = 0;
 	watching = dirwatch_arm(dir) == 0;
@@ -382,7 +397,7 @@ instances_get(const char *dir)
 	}
 	dfd = dirfd(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!is_cfg_name(de->d_name))
+		if (!instances_is_cfg_name(de->d_name))
 			continue;
 		if (nnames == ARGO_MAX_INSTANCES) {
 			errno = 0;

@@ -38,6 +38,12 @@ const struct instance	*instances_find(const struct instances *in,
  * says whether the message with this key is new (shared memory filter).
  */
 void			 instances_set_logfilter(int (*fn)(uint64_t key));
+/* Whether the last instances_get() can trust inotify (no links, read ok). */
+int			 instances_watchable(void);
+/* A number that changes whenever the map instances_get() returns does. */
+unsigned long		 instances_version(void);
+/* A *.cfg name in shell-glob terms: ends in ".cfg", no leading dot. */
+int			 instances_is_cfg_name(const char *name);
 /* Drop the cache (after a configuration reload, or in tests). */
 void			 instances_reset(void);
 

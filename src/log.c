@@ -3,6 +3,7 @@
  * line; callers pass untrusted bytes through log_sanitize() first.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,17 @@
 
 #include "defs.h"
 #include "log.h"
+#include "util.h"
 
 static int	log_fg = 1;
 static int	log_dbg;
+static int	log_relay = -1;		/* a worker's line to the master */
+static int	log_quick;		/* fatal: _exit, no atexit handlers */
 static void	(*log_fatal_hook)(const char *);
+
+#define LOGONCE_KEYS	4096	/* said-once keys, 32 KiB */
+#define LOGONCE_PROBE	8	/* slots a key may take, from its hash */
+static uint64_t	logkeys[LOGONCE_KEYS];
 
 void
 log_init(int foreground, int debug)
@@ -23,6 +31,38 @@ log_init(int foreground, int debug)
 	log_fg = foreground;
 	log_dbg = debug;
 	if (!log_fg)
+		openlog("argo-server", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_to_relay(int fd)
+{
+	if (log_fg)
+		return;			/* stderr needs no help */
+	closelog();
+	log_relay = fd;
+}
+
+int
+log_relay_fd(void)
+{
+	return (log_relay);
+}
+
+void
+log_quick_exit(void)
+{
+	log_quick = 1;
+}
+
+void
+log_closefrom_except(const int *keep, size_t n)
+{
+	/* glibc's syslog keeps a descriptor we would pull from under it. */
+	if (!log_fg && log_relay == -1)
+		closelog();
+	util_closefrom_except(keep, n);
+	if (!log_fg && log_relay == -1)
 		openlog("argo-server", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
@@ -67,7 +107,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 				/* stderr is gone: nowhere left to say so. */
 			}
 		}
-	} else
+	} else if (log_relay != -1)
+		log_relay_send(log_relay, pri, msg);
+	else
 		syslog(pri, "%s", msg);
 }
 
@@ -113,6 +155,8 @@ fatal(const char *fmt, ...)
 	int	saved = errno;
 
 	LOG_BODY(LOG_CRIT, strerror(saved));
+	if (log_quick)
+		_exit(1);
 	exit(1);
 }
 
@@ -120,6 +164,8 @@ void
 fatalx(const char *fmt, ...)
 {
 	LOG_BODY(LOG_CRIT, NULL);
+	if (log_quick)
+		_exit(1);
 	exit(1);
 }
 
@@ -158,4 +204,35 @@ char *
 log_sanitize_text(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
 	return (sanitize(dst, dstlen, src, srclen, dstlen, 0x20));
+}
+
+/*
+ * "Said once" filter for messages a scan would repeat.  A key may sit in
+ * any of LOGONCE_PROBE slots from its hash: with one slot per hash, two of
+ * a few dozen skipped files often shared it and pushed each other out, so
+ * both were logged again at every scan.  Only a full neighbourhood evicts
+ * (the evicted message is then said once more).
+ */
+int
+log_once(uint64_t key)
+{
+	size_t		 i, base = (size_t)(key % LOGONCE_KEYS);
+	uint64_t	*slotp, old;
+
+	if (key == 0)
+		key = 1;		/* 0 marks a free slot */
+	for (i = 0; i < LOGONCE_PROBE; i++) {
+		slotp = &logkeys[(base + i) % LOGONCE_KEYS];
+		old = *slotp;
+		if (old == key)
+			return (0);
+		if (old != 0)
+			continue;
+		*slotp = key;
+		return (1);
+	}
+	slotp = &logkeys[(base + (size_t)(key >> 32) %
+	    LOGONCE_PROBE) % LOGONCE_KEYS];
+	*slotp = key;
+	return (1);
 }

@@ -6,13 +6,35 @@
 #define ARGO_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define LOG_ATTR_PRINTF	__attribute__((format(printf, 1, 2)))
 
 void	log_init(int foreground, int debug);
+/*
+ * A worker, detached: send every line to the master over fd (a datagram
+ * socket, log_relay.c), since glibc's syslog() would reconnect with
+ * socket() and connect(), which its filter forbids.  No-op in the
+ * foreground, where stderr is enough.
+ */
+void	log_to_relay(int fd);
+int	log_relay_fd(void);		/* -1 unless relaying */
+/* fatal() ends with _exit(): a sandboxed process runs no atexit code. */
+void	log_quick_exit(void);
+/* Close every descriptor from 3 up but keep[], the log's own kept. */
+void	log_closefrom_except(const int *keep, size_t n);
+
+/* log_relay.c.  Master: the socketpair (sv[0] ours, with SO_PASSCRED). */
+int	log_relay_open(int sv[2]);
+/* Worker: one line. */
+void	log_relay_send(int fd, int pri, const char *msg);
+/* Master: log every line waiting, each under its sender's real pid. */
+void	log_relay_drain(int fd);
 void	log_setdebug(int debug);
 /* Called with each fatal message before it is logged (or NULL). */
 void	log_on_fatal(void (*hook)(const char *msg));
+/* 1 the first time key (a hash of a message) is seen, else 0. */
+int	log_once(uint64_t key);
 void	log_warn(const char *fmt, ...) LOG_ATTR_PRINTF;	/* + strerror */
 void	log_warnx(const char *fmt, ...) LOG_ATTR_PRINTF;
 void	log_info(const char *fmt, ...) LOG_ATTR_PRINTF;

@@ -12,13 +12,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cmd.h"
 #include "config.h"
 #include "daemon.h"
 #include "defs.h"
 #include "listener.h"
 #include "log.h"
 #include "prefork.h"
+#include "sandbox.h"
 #include "util.h"
 
 /* What we print on stdout is the product of -H, -V, -t: a lost write
@@ -104,6 +104,7 @@ main(int argc, char *argv[])
 {
 	struct config	*conf;
 	struct listeners l;
+	struct sandbox	 sb;
 	const char	*path = ARGO_DEFAULT_CONFIG;
 	char		 err[ARGO_ERR_LEN];
 	long		 port = -1;
@@ -151,6 +152,7 @@ main(int argc, char *argv[])
 		(void)fprintf(stderr, "%s\n", err);
 		return (1);
 	}
+	util_scrub_stack();
 	if (test) {
 		(void)printf("%s: configuration OK\n", path);
 		config_free(conf);
@@ -160,7 +162,10 @@ main(int argc, char *argv[])
 	if (access(conf->c_toolstack, X_OK) == -1)
 		log_warn("toolstack %s cannot be run (instance commands will "
 		    "fail)", conf->c_toolstack);
-	auth_init();
+	if (sandbox_prepare(conf, &sb, err, sizeof(err)) == -1) {
+		(void)fprintf(stderr, "argo-server: %s\n", err);
+		return (1);
+	}
 	if (listener_open(conf, port >= 0 ? (int)port : conf->c_port, &l, err,
 	    sizeof(err)) == -1) {
 		(void)fprintf(stderr, "argo-server: %s\n", err);
@@ -183,7 +188,7 @@ main(int argc, char *argv[])
 		if (pidfile_write(conf->c_pidfile) == -1)
 			fatal("cannot write pid file %s", conf->c_pidfile);
 	}
-	rc = prefork_run(&conf, path, (int)port, &l);
+	rc = prefork_run(&conf, path, (int)port, fg, &sb, &l);
 	config_free(conf);
 	return (rc);
 }

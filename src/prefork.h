@@ -1,6 +1,7 @@
 /*
- * prefork.h: the master process and the scoreboard it shares with its
- * workers (an anonymous shared mapping made before the first fork).
+ * prefork.h: the master process, the scoreboard it shares with its
+ * workers (an anonymous shared mapping made before the first fork), and
+ * the pool of workers it keeps.
  */
 #ifndef ARGO_PREFORK_H
 #define ARGO_PREFORK_H
@@ -10,6 +11,7 @@
 
 #include "config.h"
 #include "listener.h"
+#include "sandbox.h"
 
 enum slot_state {
 	SLOT_FREE = 0,
@@ -25,23 +27,52 @@ struct slot {
 	int		 s_family;	/* peer of the admitted session (0:
 					   none); counted for max_clients */
 	unsigned char	 s_addr[16];	/* and max_per_host */
+	int		 s_sigsys;	/* the call its filter trapped, or -1 */
+	int		 s_stopped;	/* master: killed at the broker's word */
 };
 
-#define BOARD_LOGKEYS	4096	/* said-once keys, 32 KiB */
-#define BOARD_LOGPROBE	8	/* slots a key may take, from its hash */
-
+/*
+ * Writable by every worker: nothing in it may be trusted for more than
+ * counting (a compromised worker can make the master spawn or refuse,
+ * no more).
+ */
 struct board {
 	int		 b_generation;	/* bumped by each good reload */
 	long long	 b_busy_logged;	/* ms of the last "busy" line */
 	int		 b_busy_quiet;	/* suppressed since then */
 	long long	 b_deny_logged;
 	int		 b_deny_quiet;
-	uint64_t	 b_logkeys[BOARD_LOGKEYS];	/* said once */
 	struct slot	 b_slots[ARGO_HARD_MAX_CLIENTS + 1];
+};
+
+/* The master's state, shared by master.c (the loop) and prefork.c (the
+ * pool). */
+struct master {
+	struct config	**m_confp;
+	const char	 *m_confpath;
+	int		  m_portopt;
+	int		  m_foreground;
+	struct listeners *m_l;
+	struct board	 *m_board;
+	int		  m_nslots;
+	int		  m_notify[2];	/* workers -> master: took a client */
+	int		  m_relay[2];	/* workers' log lines, when detached */
+	int		  m_ctl;	/* the broker's control socket */
+	pid_t		  m_broker;	/* 0 once it is gone */
+	int		  m_broker_status;
+	struct sandbox	  m_sb;		/* the cage of new workers */
 };
 
 /* Runs the master until SIGTERM/SIGINT; returns the exit status. */
 int	prefork_run(struct config **confp, const char *confpath, int portopt,
-	    struct listeners *l);
+	    int foreground, const struct sandbox *sb, struct listeners *l);
+
+/* prefork.c: the pool. */
+void	pool_count(const struct master *m, int *total, int *idle);
+void	pool_maintain(struct master *m);
+void	pool_reap(struct master *m);
+void	pool_signal(const struct master *m, int sig);
+/* Stop worker pid in slot (the broker asked): 0, or -1 if it is gone. */
+int	pool_stop(struct master *m, int slot, pid_t pid);
 
 #endif

@@ -27,6 +27,7 @@
 #include "session.h"
 #include "util.h"
 #include "worker.h"
+#include "worker_ask.h"
 
 #define SESSION_OUT_FLUSH (64 * 1024)	/* write out what is pending */
 #define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* pending bytes, at most */
@@ -242,7 +243,11 @@ session_run(const struct config *c, int fd, const char *peer)
 	size_t		 off, used, linelen;
 	const char	*line;
 
+	static uint64_t	 sessions;
+
 	memset(&s, 0, sizeof(s));
+	/* The broker forgets the last session's account at our next one. */
+	ask_session(++sessions, peer);
 	s.s_fd = fd;
 	s.s_conf = c;
 	util_strlcpy(s.s_peer, peer, sizeof(s.s_peer));

@@ -1,5 +1,7 @@
 /*
- * worker.c: a preforked worker.
+ * worker.c: a preforked worker.  Runs unprivileged: right after fork it
+ * closes what is not its own, enters its cage (sandbox.c) and only then
+ * looks at the listening sockets.
  *
  * SIGTERM (stop) and SIGUSR1 (retire when idle) stay blocked except inside
  * ppoll(), so a signal can never fall between accept() and the session,
@@ -25,6 +27,7 @@
 #include "session.h"
 #include "util.h"
 #include "worker.h"
+#include "worker_ask.h"
 
 volatile sig_atomic_t	worker_stop;
 static volatile sig_atomic_t worker_retire;
@@ -180,25 +183,56 @@ serve(const struct config *c, struct board *b, int slot, int fd,
 	unadmit(b, slot);
 }
 
-void
-worker_main(const struct config *conf, struct listeners *l,
-    struct board *b, int slot, int notify_fd, int generation)
+/* Everything that must hold before the first accept(). */
+static void
+enter(struct config *conf, const struct worker_env *env)
 {
-	struct sigaction	 sa;
-	sigset_t		 waitmask;
-	struct pollfd		 pfd[CONFIG_MAX_LISTEN];
-	struct rlimit		 rl = { 0, 0 };
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	size_t			 i;
-	int			 fd;
-	pid_t			 master = getppid();
+	struct rlimit	rl = { 0, 0 };
+	char		err[ARGO_ERR_LEN];
+	int		keep[CONFIG_MAX_LISTEN + 3];
+	size_t		i, n = 0;
+	pid_t		master = getppid();
 
 	/* A worker outliving a killed master would keep the port bound. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
 		_exit(1);
-	/* Password hashes must never end up in a core file. */
+	(void)prctl(PR_SET_NAME, "argo-worker", 0, 0, 0);
+	log_quick_exit();
+	/* No core file with a client's password in it. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
+	/* The master dropped the hashes before it forked us; be sure. */
+	config_forget_secrets(conf);
+	for (i = 0; i < env->we_l->l_n; i++)
+		keep[n++] = env->we_l->l_fd[i];
+	keep[n++] = env->we_notify;
+	keep[n++] = env->we_broker;
+	keep[n++] = env->we_relay;
+	log_to_relay(env->we_relay);
+	/* Not the broker's control socket, not another worker's anything. */
+	log_closefrom_except(keep, n);
+	if (sandbox_enter(env->we_sb, &env->we_board->b_slots[env->we_slot].
+	    s_sigsys, err, sizeof(err)) == -1) {
+		log_warnx("worker: %s", err);
+		_exit(1);
+	}
+	if (getppid() != master)
+		_exit(1);		/* the master died meanwhile */
+	ask_init(env->we_broker);
+}
+
+void
+worker_main(struct config *conf, const struct worker_env *env)
+{
+	struct sigaction	 sa;
+	sigset_t		 waitmask;
+	struct pollfd		 pfd[CONFIG_MAX_LISTEN];
+	struct sockaddr_storage	 ss;
+	struct listeners	*l = env->we_l;
+	struct board		*b = env->we_board;
+	socklen_t		 sslen;
+	size_t			 i;
+	int			 fd, slot = env->we_slot;
+	int			 generation = env->we_generation;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
@@ -206,10 +240,11 @@ worker_main(const struct config *conf, struct listeners *l,
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);	/* exec_run reaps its own child */
+	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);	/* the master's business */
+	sigaction(SIGPIPE, &sa, NULL);
 	/* Inherited mask blocks TERM, INT, HUP, CHLD, USR1; keep TERM, USR1. */
 	sigemptyset(&waitmask);
 	{
@@ -220,6 +255,7 @@ worker_main(const struct config *conf, struct listeners *l,
 		sigaddset(&m, SIGUSR1);
 		sigprocmask(SIG_SETMASK, &m, NULL);
 	}
+	enter(conf, env);
 
 	for (i = 0; i < l->l_n; i++) {
 		pfd[i].fd = l->l_fd[i];
@@ -250,7 +286,7 @@ worker_main(const struct config *conf, struct listeners *l,
 				continue;	/* another worker won it */
 			}
 			set_state(b, slot, SLOT_BUSY);
-			if (write(notify_fd, "b", 1) == -1) {
+			if (write(env->we_notify, "b", 1) == -1) {
 				/* Full pipe: the master is already awake. */
 			}
 			serve(conf, b, slot, fd, &ss, sslen);

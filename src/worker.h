@@ -1,19 +1,36 @@
 /*
  * worker.h: a preforked worker: accept, admit, serve one session at a time.
+ * The only kind of process that reads from clients; it runs sandboxed
+ * (sandbox.c) and asks the broker for everything privileged.
  */
 #ifndef ARGO_WORKER_H
 #define ARGO_WORKER_H
 
+#include <signal.h>
+
 #include "config.h"
 #include "listener.h"
 #include "prefork.h"
+#include "sandbox.h"
+
+/* What the master hands a new worker. */
+struct worker_env {
+	struct listeners	*we_l;
+	struct board		*we_board;
+	int			 we_slot;
+	int			 we_notify;	/* to the master: took a client */
+	int			 we_relay;	/* log lines, when detached */
+	int			 we_broker;	/* our channel */
+	int			 we_generation;
+	const struct sandbox	*we_sb;
+};
 
 /* Never returns. */
-void	worker_main(const struct config *conf, struct listeners *l,
-	    struct board *board, int slot, int notify_fd, int generation)
+void	worker_main(struct config *conf, const struct worker_env *env)
 	    __attribute__((noreturn));
 
-/* Set by the worker's signal handlers; read by the session's waits. */
+/* Set by the worker's signal handlers (and when the broker is gone); read
+ * by the session's waits. */
 extern volatile sig_atomic_t	worker_stop;
 
 #endif

@@ -27,8 +27,9 @@ if LIB not in sys.path:
     sys.path.insert(0, LIB)
 # The shared line client; Closed is imported from here by the tests.
 from argoclient import Closed, LineClient  # noqa: E402,F401
-from procs import (alive, all_procs, children_of,  # noqa: E402,F401
-                   kill_quietly, stat_fields, wait_for, zombies_of)
+from procs import (alive, all_procs, broker_of,  # noqa: E402,F401
+                   children_of, kill_quietly, stat_fields, wait_for,
+                   workers_of, zombies_of)
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -204,6 +205,13 @@ class Daemon:
         return self.proc.pid
 
     def workers(self):
+        return workers_of(self.pid)
+
+    def broker(self):
+        return broker_of(self.pid)
+
+    def children(self):
+        """Every child: the workers and the broker."""
         return children_of(self.pid)
 
     def idle_settled(self, n=None):
@@ -213,7 +221,7 @@ class Daemon:
         kids = self.workers()
         if n is not None and len(kids) != n:
             return False
-        for p in [self.pid] + kids:
+        for p in [self.pid] + self.children():
             try:
                 st = stat_fields(p)
                 with open("/proc/%d/wchan" % p) as f:
@@ -250,7 +258,7 @@ class Daemon:
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
-            kids = self.workers()
+            kids = self.children()
             self.proc.kill()
             self.proc.wait(10)
             for k in kids:
@@ -262,7 +270,7 @@ class Daemon:
         if self.proc.poll() is not None:
             self.rc = self.proc.returncode
             return self.rc
-        kids = self.workers()
+        kids = self.children()
         os.kill(self.pid, signal.SIGTERM)
         try:
             self.rc = self.proc.wait(timeout or 15 * SLOW)
@@ -273,7 +281,7 @@ class Daemon:
         left = [k for k in kids if not wait_for(lambda k=k: not alive(k), 5)]
         for k in left:
             kill_quietly(k)
-        assert not left, "workers %s outlived the master" % left
+        assert not left, "workers or broker %s outlived the master" % left
         return self.rc
 
     def check(self):

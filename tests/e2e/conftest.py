@@ -25,7 +25,8 @@ if LIB not in sys.path:
     sys.path.insert(0, LIB)
 # The shared line client; Closed is imported from here by the tests.
 from argoclient import Closed, LineClient  # noqa: E402,F401
-from procs import alive, children_of, wait_for  # noqa: E402,F401
+from procs import (alive, broker_of, children_of, wait_for,  # noqa: E402,F401
+                   workers_of)
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
@@ -284,11 +285,18 @@ class Daemon:
         return self.proc.pid
 
     def workers(self):
+        return workers_of(self.pid)
+
+    def broker(self):
+        return broker_of(self.pid)
+
+    def children(self):
+        """Every child: the workers and the broker."""
         return children_of(self.pid)
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
-            kids = self.workers()
+            kids = self.children()
             self.proc.kill()
             self.proc.wait(10)
             for k in kids:
@@ -301,7 +309,7 @@ class Daemon:
         if self.proc.poll() is not None:
             self.rc = self.proc.returncode
             return self.rc
-        kids = self.workers()
+        kids = self.children()
         os.kill(self.pid, sig)
         try:
             self.rc = self.proc.wait(timeout or STOP_TIMEOUT)
@@ -312,14 +320,14 @@ class Daemon:
         left = [k for k in kids if not wait_for(lambda k=k: not alive(k), 5)]
         for k in left:
             os.kill(k, signal.SIGKILL)
-        assert not left, "workers %s outlived the master" % left
+        assert not left, "workers or broker %s outlived the master" % left
         self.log_fd.close()
         return self.rc
 
     def settled(self):
         """True when the master and every worker sleep in poll: no worker
         is starting up, and none has a signal or event left to act on."""
-        pids = [self.pid] + self.workers()
+        pids = [self.pid] + self.children()
         for p in pids:
             try:
                 with open("/proc/%d/stat" % p) as f:

@@ -37,6 +37,33 @@ def children_of(pid, procs=None):
                   if pp == pid and st not in ("Z", "X"))
 
 
+def comm(pid):
+    """The process's name (/proc/PID/comm), or None if it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+# The daemon names its processes: the master keeps the binary's name, the
+# broker is "argo-broker", each worker "argo-worker".
+BROKER_COMM = "argo-broker"
+
+
+def workers_of(pid, procs=None):
+    """The worker children of a master PID: every child but the broker."""
+    return [p for p in children_of(pid, procs) if comm(p) != BROKER_COMM]
+
+
+def broker_of(pid, procs=None):
+    """The broker child of a master PID, or None."""
+    for p in children_of(pid, procs):
+        if comm(p) == BROKER_COMM:
+            return p
+    return None
+
+
 def zombies_of(pids, procs=None):
     """Zombie children of any of PIDS."""
     procs = all_procs() if procs is None else procs

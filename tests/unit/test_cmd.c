@@ -17,11 +17,14 @@
 #include "cmd.h"
 #include "config.h"
 #include "instances.h"
+#include "worker_ask.h"
+#include "broker_fixture.h"
 
 #define HASH "$y$j9T$LJifUz5D1x5186NZrcnta1$10yanbDQhT4MxUisLSU0i2.4rY.ef4H59.4z3OEVpk2"
 
 static char		xendir[] = "/tmp/argo-test-cmd-XXXXXX";
 static struct config	*conf;
+static struct fixture	 fix;
 
 static int
 setup(void **state)
@@ -47,7 +50,14 @@ setup(void **state)
 	    "[user ro]\npassword = " HASH "\nreadonly = yes\n"
 	    "[user web]\npassword = " HASH "\ninstances = web1\n"
 	    "[user all]\npassword = " HASH "\n", xendir);
-	return (config_load_string("t.conf", text, &conf, err, sizeof(err)));
+	if (config_load_string("t.conf", text, &conf, err, sizeof(err)) != 0)
+		return (-1);
+	/* The map comes from a broker, as in a worker. */
+	if (fixture_start(&fix, conf, NULL) == -1)
+		return (-1);
+	ask_init(fixture_channel(&fix, 0, getpid()));
+	ask_session(1, "127.0.0.1");
+	return (0);
 }
 
 static int
@@ -61,6 +71,7 @@ teardown(void **state)
 	snprintf(path, sizeof(path), "%s/db1.cfg", xendir);
 	unlink(path);
 	rmdir(xendir);
+	fixture_stop(&fix);
 	config_free(conf);
 	instances_reset();
 	return (0);
@@ -114,7 +125,7 @@ t_table(void **state)
 			    0 && same_sub);
 		}
 		if (t[i].c_need == NEED_CONTROL)
-			assert_non_null(t[i].c_verb);
+			assert_non_null(privmsg_verb_name(t[i].c_verb));
 	}
 }
 

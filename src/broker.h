@@ -1,0 +1,70 @@
+/*
+ * broker.h: the privileged broker, the one process besides the master
+ * that keeps root (DESIGN.md 5.1).  It alone checks passwords, runs the
+ * toolstack, resolves names and scans xen_dir; it reads nothing but
+ * fixed-size requests from workers, each of which it checks itself, the
+ * account of the worker's session included.
+ */
+#ifndef ARGO_BROKER_H
+#define ARGO_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "instances.h"
+#include "privmsg.h"
+
+/*
+ * Serve until the master goes away or sends SIGTERM; never returns.  conf
+ * is generation 0, password hashes included; ctlfd is the control socket
+ * to the master.  Every other descriptor is closed first.
+ */
+void	broker_main(struct config *conf, int ctlfd)
+	    __attribute__((noreturn));
+
+/* A configuration generation, kept while a worker of it lives. */
+struct bconf {
+	struct config	*bc_conf;
+	int64_t		 bc_gen;
+	int		 bc_refs;
+	struct bconf	*bc_next;
+};
+
+/* What the broker knows of one worker; broker_job.c reads it. */
+struct bchan {
+	int		 ch_fd;		/* the broker's end; -1: free */
+	pid_t		 ch_pid;
+	int		 ch_slot;
+	struct bconf	*ch_bc;
+	const struct user *ch_user;	/* this session's account, or NULL */
+	uint64_t	 ch_session;	/* the worker's session number */
+	int		 ch_hup;	/* worker gone: close once idle */
+	/* the request in flight */
+	pid_t		 ch_job;	/* its broker child, 0: none */
+	int		 ch_jobfd;	/* the child's reply, -1: none */
+	struct priv_req	 ch_rq;
+	unsigned char	*ch_rbuf;
+	size_t		 ch_rlen;
+	long long	 ch_deadline;
+};
+
+/* broker_job.c: prepare what auth needs (the dummy hash). */
+void	job_init(void);
+/*
+ * May ch's session do rq now?  PRIV_OK, with *inst set for the requests
+ * that name an instance (from the broker's own scan, map); else the
+ * refusal's status, with why set for the log.
+ */
+int	job_check(const struct bchan *ch, const struct priv_req *rq,
+	    const struct instances *map, const struct instance **inst,
+	    const char **why);
+/* The longest a child for rq may take before it is killed, in ms. */
+long	job_limit_ms(const struct bchan *ch, const struct priv_req *rq);
+/* In the broker's child: do rq, write the reply into buf (PRIV_REP_MAX
+ * bytes), return its length. */
+size_t	job_run(const struct bchan *ch, const struct priv_req *rq,
+	    const struct instance *inst, unsigned char *buf);
+
+#endif

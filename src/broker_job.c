@@ -1,0 +1,230 @@
+/*
+ * broker_job.c: what the broker allows and does for a worker's request.
+ *
+ * job_check() runs in the broker itself and decides, from the broker's own
+ * state only: the account the worker's session really logged in as (not
+ * what the worker says), that configuration's rules (anonymous_read,
+ * readonly, instances =), and the broker's own scan of xen_dir.  A worker
+ * that asks for more than its session may is refused here however it got
+ * the idea.
+ *
+ * job_run() runs in a child of the broker, one per request, so that a
+ * toolstack run, a password check or a DNS lookup never holds up another
+ * session: it does the work, logs what it did, and writes the reply.
+ */
+#include <crypt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker.h"
+#include "log.h"
+#include "resolve.h"
+#include "toolstack.h"
+#include "util.h"
+
+#define IP_MAX		32
+#define AUTH_LIMIT_MS	30000
+#define RESOLVE_LIMIT_MS 120000
+
+static char			dummy_hash[CRYPT_OUTPUT_SIZE];
+static struct crypt_data	cdata;
+
+/*
+ * An unknown user is checked against a dummy hash of the default method,
+ * and every failure is answered ARGO_AUTH_DELAY_MS after the request, so
+ * neither the reply nor its timing tells whether the account exists.
+ */
+void
+job_init(void)
+{
+	char		 salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	const char	*h = NULL;
+
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) != NULL)
+		h = crypt_rn("argo-server dummy password", salt, &cdata,
+		    sizeof(cdata));
+	if (h == NULL || h[0] == '*')
+		h = "$6$argoargoargoargo$3y8xvXyPQH1tJ6J2y6Yq3bOo0sZ7c3c9p9z5"
+		    "bBqCqfG0sW8g3sO3oZo8q9Kq3u1zjCw0v9k6YJ0b1rjGm6zq1";
+	util_strlcpy(dummy_hash, h, sizeof(dummy_hash));
+	explicit_bzero(&cdata, sizeof(cdata));
+}
+
+int
+job_check(const struct bchan *ch, const struct priv_req *rq,
+    const struct instances *map, const struct instance **inst,
+    const char **why)
+{
+	const struct config	*c = ch->ch_bc->bc_conf;
+	const struct user	*u = ch->ch_user;
+
+	*inst = NULL;
+	switch (rq->r_type) {
+	case PRIV_AUTH:
+		return (PRIV_OK);
+	case PRIV_LIST:
+	case PRIV_RESOLVE:
+		if (u == NULL && !c->c_anonymous_read) {
+			*why = "the session is anonymous and anonymous_read "
+			    "is off";
+			return (PRIV_NOAUTH);
+		}
+		break;
+	case PRIV_CONTROL:
+		if (u == NULL) {
+			*why = "the session is anonymous";
+			return (PRIV_NOAUTH);
+		}
+		if (u->u_readonly) {
+			*why = "the account is read-only";
+			return (PRIV_DENIED);
+		}
+		break;
+	default:
+		*why = "not a job";
+		return (PRIV_DENIED);
+	}
+	if (rq->r_type == PRIV_LIST)
+		return (PRIV_OK);
+	if (map == NULL || (*inst = instances_find(map, rq->r_name)) == NULL) {
+		*why = "no such instance in the broker's scan";
+		return (PRIV_NOSUCH);
+	}
+	if (!config_user_sees(u, (*inst)->i_name)) {
+		*inst = NULL;
+		*why = "the instance is outside the account";
+		return (PRIV_NOSUCH);
+	}
+	return (PRIV_OK);
+}
+
+long
+job_limit_ms(const struct bchan *ch, const struct priv_req *rq)
+{
+	switch (rq->r_type) {
+	case PRIV_AUTH:
+		return (AUTH_LIMIT_MS);
+	case PRIV_RESOLVE:
+		return (RESOLVE_LIMIT_MS);
+	default:
+		/* exec_run() keeps its own timeout; this is the backstop. */
+		return ((long)ch->ch_bc->bc_conf->c_toolstack_timeout * 1000 +
+		    ARGO_KILL_GRACE_MS + 5000);
+	}
+}
+
+static void
+sleep_until(long long deadline)
+{
+	struct timespec	ts;
+	long long	left;
+
+	while ((left = deadline - util_now_ms()) > 0) {
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		if (nanosleep(&ts, NULL) == 0)
+			break;
+	}
+}
+
+static size_t
+run_auth(const struct bchan *ch, const struct priv_req *rq,
+    struct priv_rep *rep)
+{
+	const struct user	*u = NULL;
+	const char		*h;
+	long long		 start = util_now_ms();
+	char			 safe[ARGO_LOG_SANITIZE + 1];
+	int			 ok;
+
+	if (!(rq->r_flags & PRIV_F_BADUSER))
+		u = config_user(ch->ch_bc->bc_conf, rq->r_user);
+	/* The same work whatever the flags say: the timing tells nothing. */
+	h = crypt_rn((rq->r_flags & PRIV_F_LONGPW) ? "-" : rq->r_password,
+	    u != NULL ? u->u_hash : dummy_hash, &cdata, sizeof(cdata));
+	/* libxcrypt fails with a '*' token, others with NULL. */
+	ok = u != NULL && !(rq->r_flags & PRIV_F_LONGPW) && h != NULL &&
+	    h[0] != '*' && util_streq_ct(h, u->u_hash);
+	explicit_bzero(&cdata, sizeof(cdata));
+	if (ok) {
+		log_info("auth ok peer=%s user=%s", rq->r_peer, u->u_name);
+		rep->p_status = PRIV_OK;
+		return (sizeof(*rep));
+	}
+	sleep_until(start + ARGO_AUTH_DELAY_MS);
+	log_info("auth failed peer=%s user=%s", rq->r_peer,
+	    log_sanitize(safe, sizeof(safe), rq->r_user, strlen(rq->r_user)));
+	rep->p_status = PRIV_BADAUTH;
+	return (sizeof(*rep));
+}
+
+static size_t
+run_resolve(const struct instance *inst, struct priv_rep *rep, char *out)
+{
+	char	addrs[IP_MAX][RESOLVE_ADDRLEN];
+	int	n, i;
+	size_t	off = 0, len;
+
+	n = resolve_name(inst->i_name, addrs, IP_MAX);
+	for (i = 0; i < n; i++) {
+		len = strlen(addrs[i]);
+		memcpy(out + off, addrs[i], len);
+		out[off + len] = '\n';
+		off += len + 1;
+	}
+	rep->p_status = PRIV_OK;
+	rep->p_outlen = (uint32_t)off;
+	return (sizeof(*rep) + off);
+}
+
+static size_t
+run_control(const struct bchan *ch, const struct priv_req *rq,
+    const struct instance *inst, struct priv_rep *rep, char *out)
+{
+	const struct exec_result	*r;
+	const char			*verb = privmsg_verb_name(rq->r_verb);
+	char				 rc[32];
+
+	/* The argv is ours: the verb from our table, the operand from our
+	 * scan (the file for create, the name for the rest). */
+	r = toolstack_run(ch->ch_bc->bc_conf, verb, rq->r_verb == PV_CREATE ?
+	    inst->i_path : inst->i_name);
+	toolstack_rc(r, rc, sizeof(rc));
+	log_info("control peer=%s user=%s verb=%s instance=%s rc=%s ms=%ld",
+	    rq->r_peer, ch->ch_user->u_name, verb, inst->i_name, rc, r->ms);
+	return (toolstack_reply(r, verb, rep, out));
+}
+
+size_t
+job_run(const struct bchan *ch, const struct priv_req *rq,
+    const struct instance *inst, unsigned char *buf)
+{
+	struct priv_rep	 rep;
+	char		*out = (char *)buf + sizeof(rep);
+	size_t		 len = sizeof(rep);
+
+	memset(&rep, 0, sizeof(rep));
+	rep.p_magic = PRIV_MAGIC;
+	rep.p_type = rq->r_type;
+	switch (rq->r_type) {
+	case PRIV_AUTH:
+		len = run_auth(ch, rq, &rep);
+		break;
+	case PRIV_LIST:
+		len = toolstack_reply(toolstack_run(ch->ch_bc->bc_conf, "list",
+		    NULL), "list", &rep, out);
+		break;
+	case PRIV_RESOLVE:
+		len = run_resolve(inst, &rep, out);
+		break;
+	case PRIV_CONTROL:
+		len = run_control(ch, rq, inst, &rep, out);
+		break;
+	default:
+		rep.p_status = PRIV_ERROR;
+		break;
+	}
+	memcpy(buf, &rep, sizeof(rep));
+	return (len);
+}

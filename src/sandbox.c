@@ -1,0 +1,379 @@
+/*
+ * sandbox.c: runs in a worker, once, right after fork and before the first
+ * accept().  From here on the process that reads the network holds nothing
+ * worth taking: no root, no capabilities (bounding set included), no
+ * supplementary groups, a root directory that is empty and not its own,
+ * and a seccomp filter that lets it do only what serving a client needs.
+ *
+ * The filter is hand-written BPF against the kernel's headers, in the
+ * manner of OpenSSH's sandbox-seccomp-filter.c: the architecture is
+ * checked first (a 32-bit or x32 entry point has other numbers), then an
+ * allow-list; everything else traps.  A trap runs our SIGSYS handler,
+ * which stores the call's number where the master will read it and lets
+ * the signal kill the process, so the log can say which call it was.  The
+ * handler cannot be replaced (rt_sigaction on SIGSYS is itself trapped),
+ * and a blocked SIGSYS is forced through by the kernel.
+ *
+ * Reads are cut short rather than trapped where libc may try them on its
+ * own: open() read-only fails with EACCES, ioctl(TCGETS) with ENOTTY.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+#if defined(__x86_64__) && defined(__ILP32__)
+#define SB_ARCH		AUDIT_ARCH_X86_64	/* x32: never used, see below */
+#elif defined(__x86_64__)
+#define SB_ARCH		AUDIT_ARCH_X86_64
+#elif defined(__i386__)
+#define SB_ARCH		AUDIT_ARCH_I386
+#elif defined(__aarch64__)
+#define SB_ARCH		AUDIT_ARCH_AARCH64
+#elif defined(__arm__)
+#define SB_ARCH		AUDIT_ARCH_ARM
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SB_ARCH		AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define SB_ARCH		AUDIT_ARCH_S390X
+#elif defined(__riscv) && __riscv_xlen == 64
+#define SB_ARCH		AUDIT_ARCH_RISCV64
+#elif defined(__mips__) && defined(_ABI64) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SB_ARCH		AUDIT_ARCH_MIPSEL64
+#else
+#error "argo-server has no seccomp filter for this architecture"
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]))
+#else
+#define ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]) + 4)
+#endif
+
+#define SB_MAX_INSNS	256
+#define RET_TRAP	SECCOMP_RET_TRAP
+#define RET_ALLOW	SECCOMP_RET_ALLOW
+#define RET_ERRNO(e)	(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+/* open flags that can change a file; O_TMPFILE creates one. */
+#define OPEN_WRITE	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | \
+			 __O_TMPFILE)
+
+/*
+ * What a worker does, hottest first (the filter is a linear scan): the
+ * session's socket and poll, its broker channel, the clock, memory,
+ * signals, and exit.
+ */
+static const int allowed[] = {
+	SYS_recvfrom, SYS_sendto, SYS_read, SYS_write, SYS_ppoll,
+#ifdef SYS_poll
+	SYS_poll,
+#endif
+	SYS_accept4, SYS_close, SYS_rt_sigprocmask, SYS_recvmsg, SYS_sendmsg,
+	SYS_getpid, SYS_clock_gettime, SYS_gettimeofday, SYS_readv,
+	SYS_writev, SYS_epoll_pwait, SYS_epoll_ctl,
+#ifdef SYS_epoll_wait
+	SYS_epoll_wait,
+#endif
+	SYS_rt_sigpending, SYS_rt_sigreturn, SYS_fcntl, SYS_shutdown,
+	SYS_getsockname, SYS_getpeername, SYS_brk, SYS_munmap, SYS_mremap,
+	SYS_madvise, SYS_futex, SYS_getppid, SYS_gettid, SYS_fstat,
+	SYS_newfstatat, SYS_lseek, SYS_clock_nanosleep, SYS_nanosleep,
+	SYS_sched_yield, SYS_getrandom, SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid,
+	SYS_getresuid, SYS_getresgid, SYS_restart_syscall, SYS_exit,
+	SYS_exit_group,
+#ifdef SYS_time
+	SYS_time,
+#endif
+};
+
+struct prog {
+	struct sock_filter	f[SB_MAX_INSNS];
+	unsigned short		n;
+	int			overflow;
+};
+
+static void
+emit(struct prog *p, unsigned short code, unsigned char jt,
+    unsigned char jf, uint32_t k)
+{
+	if (p->n == SB_MAX_INSNS) {
+		p->overflow = 1;
+		return;
+	}
+	p->f[p->n].code = code;
+	p->f[p->n].jt = jt;
+	p->f[p->n].jf = jf;
+	p->f[p->n].k = k;
+	p->n++;
+}
+
+#define LD(p, off)	emit((p), BPF_LD | BPF_W | BPF_ABS, 0, 0, (off))
+#define RET(p, act)	emit((p), BPF_RET | BPF_K, 0, 0, (act))
+#define JEQ(p, k, t, f)	emit((p), BPF_JMP | BPF_JEQ | BPF_K, (t), (f), (k))
+#define JSET(p, k, t, f) emit((p), BPF_JMP | BPF_JSET | BPF_K, (t), (f), (k))
+
+/* Each rule starts and, when it does not match, ends with A = the number. */
+static void
+rule_allow(struct prog *p, int nr)
+{
+	JEQ(p, (uint32_t)nr, 0, 1);
+	RET(p, RET_ALLOW);
+}
+
+/* nr with argument a equal to v: eq, else ne. */
+static void
+rule_arg_eq(struct prog *p, int nr, int a, uint32_t v, uint32_t eq,
+    uint32_t ne)
+{
+	JEQ(p, (uint32_t)nr, 0, 4);
+	LD(p, (uint32_t)ARG_LO(a));
+	JEQ(p, v, 0, 1);
+	RET(p, eq);
+	RET(p, ne);
+}
+
+/* nr with any of mask's bits set in argument a: set, else clear. */
+static void
+rule_arg_mask(struct prog *p, int nr, int a, uint32_t mask, uint32_t set,
+    uint32_t clear)
+{
+	JEQ(p, (uint32_t)nr, 0, 4);
+	LD(p, (uint32_t)ARG_LO(a));
+	JSET(p, mask, 0, 1);
+	RET(p, set);
+	RET(p, clear);
+}
+
+static void
+build(struct prog *p, pid_t self)
+{
+	size_t	i;
+
+	memset(p, 0, sizeof(*p));
+	LD(p, offsetof(struct seccomp_data, arch));
+	JEQ(p, SB_ARCH, 1, 0);
+	RET(p, SECCOMP_RET_KILL_PROCESS);
+	LD(p, offsetof(struct seccomp_data, nr));
+#if defined(__x86_64__)
+	/* The x32 entry point reaches the same table with this bit set. */
+	emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000U);
+	RET(p, SECCOMP_RET_KILL_PROCESS);
+#endif
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		rule_allow(p, allowed[i]);
+	/* Never PROT_EXEC: no new code in a worker. */
+	rule_arg_mask(p, SYS_mmap, 2, PROT_EXEC, RET_TRAP, RET_ALLOW);
+	rule_arg_mask(p, SYS_mprotect, 2, PROT_EXEC, RET_TRAP, RET_ALLOW);
+	/* Our SIGSYS reporter stays; every other signal is the worker's. */
+	rule_arg_eq(p, SYS_rt_sigaction, 0, SIGSYS, RET_TRAP, RET_ALLOW);
+	/* raise() and abort(), to ourselves only. */
+	rule_arg_eq(p, SYS_tgkill, 0, (uint32_t)self, RET_ALLOW, RET_TRAP);
+	/* Nothing to open in an empty root; writing anywhere is fatal. */
+#ifdef SYS_open
+	rule_arg_mask(p, SYS_open, 1, OPEN_WRITE, RET_TRAP, RET_ERRNO(EACCES));
+#endif
+	rule_arg_mask(p, SYS_openat, 2, OPEN_WRITE, RET_TRAP,
+	    RET_ERRNO(EACCES));
+	/* FIONREAD; isatty()'s TCGETS gets "not a terminal"; no other. */
+	JEQ(p, SYS_ioctl, 0, 6);
+	LD(p, (uint32_t)ARG_LO(1));
+	JEQ(p, FIONREAD, 0, 1);
+	RET(p, RET_ALLOW);
+	JEQ(p, TCGETS, 0, 1);
+	RET(p, RET_ERRNO(ENOTTY));
+	RET(p, RET_TRAP);
+	RET(p, RET_TRAP);
+}
+
+static int	*sigsys_report;
+
+/*
+ * SA_RESETHAND has made SIGSYS fatal again by the time we run; raising it
+ * ends the process with the signal the master expects.  Async-signal-safe.
+ */
+static void
+on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (sigsys_report != NULL)
+		__atomic_store_n(sigsys_report, si->si_syscall,
+		    __ATOMIC_RELEASE);
+	(void)raise(sig);
+}
+
+int
+sandbox_filter(int *report, char *err, size_t errlen)
+{
+	static struct prog	 p;
+	struct sock_fprog	 fp;
+	struct sigaction	 sa;
+
+	build(&p, getpid());
+	if (p.overflow) {
+		(void)snprintf(err, errlen, "seccomp filter too long");
+		return (-1);
+	}
+	sigsys_report = report;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) == -1) {
+		(void)snprintf(err, errlen, "sigaction SIGSYS: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		(void)snprintf(err, errlen, "no_new_privs: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	fp.len = p.n;
+	fp.filter = p.f;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) == -1) {
+		(void)snprintf(err, errlen, "seccomp filter: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* Permitted, effective and inheritable sets to zero; ambient cleared. */
+static int
+drop_caps(void)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		return (-1);
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return (-1);
+	return (data[0].effective | data[0].permitted | data[0].inheritable |
+	    data[1].effective | data[1].permitted | data[1].inheritable) ?
+	    -1 : 0;
+}
+
+/* Every capability out of the bounding set, while CAP_SETPCAP lasts. */
+static int
+drop_bounding(void)
+{
+	unsigned long	cap;
+
+	for (cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno == EINVAL)
+			return (cap > 0 ? 0 : -1);	/* past the last one */
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+drop_root(const struct sandbox *sb, char *err, size_t errlen)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg;
+
+	if (chroot(sb->sb_chroot) == -1 || chdir("/") == -1) {
+		(void)snprintf(err, errlen, "chroot %s: %s", sb->sb_chroot,
+		    strerror(errno));
+		return (-1);
+	}
+	if (drop_bounding() == -1) {
+		(void)snprintf(err, errlen, "capability bounding set: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (setgroups(0, NULL) == -1 ||
+	    setresgid(sb->sb_gid, sb->sb_gid, sb->sb_gid) == -1 ||
+	    setresuid(sb->sb_uid, sb->sb_uid, sb->sb_uid) == -1) {
+		(void)snprintf(err, errlen, "cannot drop privileges: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (drop_caps() == -1) {
+		(void)snprintf(err, errlen, "cannot drop capabilities");
+		return (-1);
+	}
+	/* A change of credentials clears the parent-death signal. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1) {
+		(void)snprintf(err, errlen, "parent-death signal: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	/* Trust, but verify: none of it may be undone. */
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
+	    ru != sb->sb_uid || eu != sb->sb_uid || su != sb->sb_uid ||
+	    rg != sb->sb_gid || eg != sb->sb_gid || sg != sb->sb_gid ||
+	    getgroups(0, NULL) != 0 || setuid(0) != -1 || setgid(0) != -1) {
+		(void)snprintf(err, errlen, "privileges still held after "
+		    "dropping them");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+sandbox_enter(const struct sandbox *sb, int *report, char *err,
+    size_t errlen)
+{
+	if (sb->sb_drop && drop_root(sb, err, errlen) == -1)
+		return (-1);
+	return (sandbox_filter(report, err, errlen));
+}
+
+const char *
+sandbox_syscall_name(int nr)
+{
+	static const struct {
+		int		 nr;
+		const char	*name;
+	} names[] = {
+		{ SYS_execve, "execve" }, { SYS_execveat, "execveat" },
+		{ SYS_socket, "socket" }, { SYS_connect, "connect" },
+		{ SYS_ptrace, "ptrace" }, { SYS_openat, "openat" },
+#ifdef SYS_open
+		{ SYS_open, "open" },
+#endif
+#ifdef SYS_fork
+		{ SYS_fork, "fork" },
+#endif
+		{ SYS_clone, "clone" }, { SYS_kill, "kill" },
+		{ SYS_bind, "bind" }, { SYS_setuid, "setuid" },
+		{ SYS_chroot, "chroot" }, { SYS_mmap, "mmap" },
+		{ SYS_mprotect, "mprotect" }, { SYS_ioctl, "ioctl" },
+		{ SYS_rt_sigaction, "rt_sigaction" }, { SYS_tgkill, "tgkill" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nr == nr)
+			return (names[i].name);
+	return (NULL);
+}

@@ -1,0 +1,130 @@
+/*
+ * sandbox_prep.c: runs in the master, at start-up and on every reload:
+ * what the cage of the next workers will be (sandbox.c builds it in the
+ * worker).  Account lookups go through NSS, which may open files and load
+ * modules, so they happen here, never in a chrooted worker.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "defs.h"
+#include "log.h"
+#include "sandbox.h"
+#include "util.h"
+
+/* mkdir -p with mode 0755 for what is missing. */
+static int
+make_dirs(const char *dir)
+{
+	char	buf[4096];
+	size_t	i, len = strlen(dir);
+
+	if (len >= sizeof(buf))
+		return (-1);
+	memcpy(buf, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			return (-1);
+		buf[i] = i < len ? '/' : '\0';
+	}
+	return (0);
+}
+
+static int
+check_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, entries = 0;
+
+	if (lstat(dir, &st) == -1 && (errno != ENOENT ||
+	    make_dirs(dir) == -1 || lstat(dir, &st) == -1)) {
+		(void)snprintf(err, errlen, "chroot %s: %s", dir,
+		    strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		(void)snprintf(err, errlen, "chroot %s: not a directory", dir);
+		return (-1);
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)snprintf(err, errlen, "chroot %s: must be owned by root "
+		    "and not writable by group or others", dir);
+		return (-1);
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		(void)snprintf(err, errlen, "chroot %s: %s", dir,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			entries++;
+	closedir(d);
+	if (entries > 0) {
+		(void)snprintf(err, errlen, "chroot %s: must be empty", dir);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+sandbox_prepare(const struct config *c, struct sandbox *sb, char *err,
+    size_t errlen)
+{
+	static int	 warned;
+	struct passwd	*pw;
+	const char	*name = c->c_user;
+
+	memset(sb, 0, sizeof(*sb));
+	if (geteuid() != 0)
+		return (0);		/* nothing to drop: the filter only */
+	sb->sb_drop = 1;
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH) {
+			(void)snprintf(err, errlen, "user %s: %s", name,
+			    strerror(errno));
+			return (-1);
+		}
+		if (!warned)
+			log_warnx("user %s does not exist: workers run as %s "
+			    "(create it with adduser --system %s)", name,
+			    ARGO_FALLBACK_USER, name);
+		warned = 1;
+		name = ARGO_FALLBACK_USER;
+		if ((pw = getpwnam(name)) == NULL) {
+			(void)snprintf(err, errlen, "neither user %s nor %s "
+			    "exists", c->c_user, ARGO_FALLBACK_USER);
+			return (-1);
+		}
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		(void)snprintf(err, errlen, "user %s: workers must not run "
+		    "with uid or gid 0", name);
+		return (-1);
+	}
+	sb->sb_uid = pw->pw_uid;
+	sb->sb_gid = pw->pw_gid;
+	util_strlcpy(sb->sb_user, name, sizeof(sb->sb_user));
+	if (strlen(c->c_chroot) >= sizeof(sb->sb_chroot)) {
+		(void)snprintf(err, errlen, "chroot: path too long");
+		return (-1);
+	}
+	util_strlcpy(sb->sb_chroot, c->c_chroot, sizeof(sb->sb_chroot));
+	return (check_dir(sb->sb_chroot, err, errlen));
+}

@@ -1,0 +1,110 @@
+/*
+ * worker_ask.c: a worker's requests to the broker (worker_ask.h).  Runs in
+ * the unprivileged, filtered worker: sendmsg() and recvmsg() on the
+ * channel the master gave it are all it takes.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+#include "worker_ask.h"
+
+static int		 chan = -1;
+static uint64_t		 cur_session;
+static char		 cur_peer[PRIV_PEER_MAX];
+static unsigned char	 repbuf[PRIV_REP_MAX + 1]
+			    __attribute__((aligned(8)));
+
+void
+ask_init(int fd)
+{
+	chan = fd;
+}
+
+void
+ask_session(uint64_t session, const char *peer)
+{
+	cur_session = session;
+	util_strlcpy(cur_peer, peer, sizeof(cur_peer));
+}
+
+const struct priv_rep *
+ask(struct priv_req *rq, int *fdp)
+{
+	long	n;
+	int	fd = -1;
+
+	rq->r_magic = PRIV_MAGIC;
+	rq->r_session = cur_session;
+	util_strlcpy(rq->r_peer, cur_peer, sizeof(rq->r_peer));
+	if (fdp != NULL)
+		*fdp = -1;
+	if (privmsg_send(chan, rq, sizeof(*rq), -1, 0) == -1)
+		goto gone;
+	n = privmsg_recv(chan, repbuf, sizeof(repbuf), &fd, 0);
+	explicit_bzero(rq->r_password, sizeof(rq->r_password));
+	if (n <= 0)
+		goto gone;
+	if (privmsg_check_rep(repbuf, (size_t)n, (enum priv_type)rq->r_type)
+	    == -1) {
+		log_warnx("bad reply from the broker");
+		if (fd != -1)
+			close(fd);
+		goto gone;
+	}
+	if (fdp != NULL)
+		*fdp = fd;
+	else if (fd != -1)
+		close(fd);
+	return ((const struct priv_rep *)(const void *)repbuf);
+gone:
+	explicit_bzero(rq->r_password, sizeof(rq->r_password));
+	if (!worker_stop)
+		log_warnx("the broker is gone: finishing");
+	worker_stop = 1;
+	return (NULL);
+}
+
+const char *
+ask_payload(const struct priv_rep *rep)
+{
+	return ((const char *)rep + sizeof(*rep));
+}
+
+void
+ask_fail_reply(struct session *s, const struct priv_rep *rep)
+{
+	switch (rep != NULL ? (int)rep->p_status : PRIV_ERROR) {
+	case PRIV_FAILED:
+		session_error(s, "TOOLSTACK FAILED: %s", rep->p_summary);
+		break;
+	case PRIV_TIMEOUT:
+		session_error(s, "TOOLSTACK TIMEOUT");
+		break;
+	case PRIV_BADAUTH:
+		session_error(s, "AUTHENTICATION FAILED");
+		break;
+	case PRIV_NOAUTH:
+		session_error(s, "NOT AUTHENTICATED");
+		break;
+	case PRIV_DENIED:
+		session_error(s, "PERMISSION DENIED");
+		break;
+	case PRIV_NOSUCH:
+		session_error(s, "NO SUCH INSTANCE");
+		break;
+	default:
+		session_error(s, "TOOLSTACK FAILED: cannot run the toolstack");
+		break;
+	}
+	if (rep == NULL) {
+		/* Nothing more can be done for this client. */
+		s->s_close = 1;
+		s->s_reason = "error";
+	}
+}

@@ -1,0 +1,31 @@
+/*
+ * worker_ask.h: what a worker asks the broker, over its channel.  Every
+ * call blocks until the broker's reply (the session waits for it, as it
+ * used to wait for the toolstack).
+ */
+#ifndef ARGO_WORKER_ASK_H
+#define ARGO_WORKER_ASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "privmsg.h"
+#include "session.h"
+
+/* The channel, once per worker. */
+void	ask_init(int fd);
+/* The session requests are made for from now on (its number and peer). */
+void	ask_session(uint64_t session, const char *peer);
+/*
+ * Send rq (its magic, session and peer are filled in) and wait for the
+ * reply, valid until the next call; *fdp gets a descriptor that came with
+ * it, or -1 (fdp may be NULL: then none is accepted).  NULL when the
+ * broker is gone: the worker then stops after this session.
+ */
+const struct priv_rep *ask(struct priv_req *rq, int *fdp);
+/* The reply's payload. */
+const char *ask_payload(const struct priv_rep *rep);
+/* The 400 reply for a refused or failed request (rep NULL: no broker). */
+void	ask_fail_reply(struct session *s, const struct priv_rep *rep);
+
+#endif
