@@ -50,6 +50,21 @@ struct bchan {
 	long long	 ch_deadline;
 };
 
+/* broker.c: the state the loop and the channels share. */
+#define BROKER_MAX_CHANS	(2 * (ARGO_HARD_MAX_CLIENTS + 1) + 16)
+extern struct bchan	 broker_chans[BROKER_MAX_CHANS];
+extern struct bconf	*broker_confs;		/* newest first */
+extern int		 broker_ctl;		/* to the master */
+/* The broker's scan, published for the workers whenever it changed. */
+const struct instances	*broker_scan(void);
+/* Free old generations no worker uses any more. */
+void	broker_conf_gc(void);
+
+/* broker_chan.c */
+void	bchan_add(const struct priv_ctl *c, int fd);	/* a new worker */
+void	bchan_read(struct bchan *ch);			/* its request */
+void	bchan_job_read(struct bchan *ch);		/* the job's reply */
+
 /* broker_job.c: prepare what auth needs (the dummy hash). */
 void	job_init(void);
 /*

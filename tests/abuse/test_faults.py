@@ -404,6 +404,8 @@ def nobody_daemon(daemon_factory):
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("setpriv (util-linux) is not installed")
+    if os.geteuid() != 0:
+        pytest.skip("needs root: chown and setpriv to uid %d" % NOBODY)
     root = tempfile.mkdtemp(prefix="argo-nobody-", dir="/tmp")
     d = None
     try:

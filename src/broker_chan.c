@@ -1,0 +1,278 @@
+/*
+ * broker_chan.c: the broker's side of one worker's channel.  Runs in the
+ * broker (root).  A request is read and decoded strictly (privmsg.c): a
+ * malformed one, one that carries a descriptor, or a worker that does not
+ * read its replies gets the worker stopped by the master.  A well-formed
+ * one is checked (broker_job.c), then done in a child of the broker's,
+ * whose reply comes back on a pipe; the broker notes a successful login
+ * before it forwards the reply.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "dirwatch.h"
+#include "imap.h"
+#include "log.h"
+#include "util.h"
+
+#define CHAN_SNDBUF	(256 * 1024)	/* a whole reply always fits */
+
+static unsigned char	 jobbuf[PRIV_REP_MAX];	/* a child's reply */
+
+static void
+chan_close(struct bchan *ch)
+{
+	close(ch->ch_fd);
+	free(ch->ch_rbuf);
+	ch->ch_bc->bc_refs--;
+	broker_conf_gc();
+	memset(ch, 0, sizeof(*ch));
+	ch->ch_fd = ch->ch_jobfd = -1;
+}
+
+/* The worker broke the protocol: the master ends it; we stop listening. */
+static void
+chan_kill(struct bchan *ch, const char *why)
+{
+	struct priv_ctl	c;
+
+	log_warnx("worker %ld: %s; stopping it", (long)ch->ch_pid, why);
+	memset(&c, 0, sizeof(c));
+	c.c_magic = PRIV_MAGIC;
+	c.c_type = CTL_KILL;
+	c.c_slot = ch->ch_slot;
+	c.c_pid = ch->ch_pid;
+	if (privmsg_send(broker_ctl, &c, sizeof(c), -1, 0) == -1)
+		log_warn("cannot ask the master to stop worker %ld",
+		    (long)ch->ch_pid);
+	ch->ch_hup = 1;
+	if (ch->ch_jobfd == -1)
+		chan_close(ch);
+}
+
+static void
+chan_send(struct bchan *ch, const void *buf, size_t len, int fd)
+{
+	if (privmsg_send(ch->ch_fd, buf, len, fd, MSG_DONTWAIT) == 0)
+		return;
+	if (errno == EPIPE || errno == ECONNRESET)
+		chan_close(ch);		/* gone meanwhile */
+	else
+		chan_kill(ch, "does not read its replies");
+}
+
+static void
+reply_status(struct bchan *ch, const struct priv_req *rq, int status,
+    uint64_t seq, int fd)
+{
+	struct priv_rep	rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.p_magic = PRIV_MAGIC;
+	rep.p_type = rq->r_type;
+	rep.p_status = (uint32_t)status;
+	rep.p_seq = seq;
+	chan_send(ch, &rep, sizeof(rep), fd);
+}
+
+/* Freshen the map; arm the watch first, so no change falls between. */
+static void
+do_scan(struct bchan *ch, const struct priv_req *rq)
+{
+	int	wfd = -1;
+
+	if (rq->r_flags & PRIV_F_WATCH)
+		wfd = dirwatch_open(broker_confs->bc_conf->c_xen_dir);
+	(void)broker_scan();
+	reply_status(ch, rq, PRIV_OK, imap_seq(), wfd);
+	if (wfd != -1)
+		close(wfd);
+}
+
+static void
+job_start(struct bchan *ch, const struct priv_req *rq,
+    const struct instance *inst)
+{
+	sigset_t	none;
+	int		p[2];
+	pid_t		pid, broker = getpid();
+	size_t		len, off;
+	ssize_t		n;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		reply_status(ch, rq, PRIV_ERROR, 0, -1);
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		/* The child: default signals, dies with the broker. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != broker)
+			_exit(1);
+		(void)signal(SIGCHLD, SIG_DFL);
+		(void)signal(SIGTERM, SIG_DFL);
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		close(p[0]);
+		len = job_run(ch, rq, inst, jobbuf);
+		for (off = 0; off < len; off += (size_t)n)
+			if ((n = write(p[1], jobbuf + off, len - off)) <= 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+		log_warn("cannot start a job");
+		close(p[0]);
+		reply_status(ch, rq, PRIV_ERROR, 0, -1);
+		return;
+	}
+	ch->ch_job = pid;
+	ch->ch_jobfd = p[0];
+	ch->ch_rq = *rq;
+	ch->ch_rbuf = util_xmalloc(PRIV_REP_MAX + 1);
+	ch->ch_rlen = 0;
+	ch->ch_deadline = util_now_ms() + job_limit_ms(ch, rq);
+}
+
+static void
+job_done(struct bchan *ch)
+{
+	const struct priv_req	*rq = &ch->ch_rq;
+	struct priv_rep		 rep;
+
+	close(ch->ch_jobfd);
+	ch->ch_jobfd = -1;
+	if (privmsg_check_rep(ch->ch_rbuf, ch->ch_rlen, rq->r_type) == -1) {
+		/* The child died or was stopped before it answered. */
+		memset(&rep, 0, sizeof(rep));
+		rep.p_magic = PRIV_MAGIC;
+		rep.p_type = rq->r_type;
+		rep.p_status = PRIV_ERROR;
+		memcpy(ch->ch_rbuf, &rep, sizeof(rep));
+		ch->ch_rlen = sizeof(rep);
+	}
+	memcpy(&rep, ch->ch_rbuf, sizeof(rep));
+	if (rq->r_type == PRIV_AUTH && rep.p_status == PRIV_OK)
+		ch->ch_user = config_user(ch->ch_bc->bc_conf, rq->r_user);
+	if (ch->ch_hup) {
+		chan_close(ch);
+		return;
+	}
+	chan_send(ch, ch->ch_rbuf, ch->ch_rlen, -1);
+	if (ch->ch_fd != -1) {
+		free(ch->ch_rbuf);
+		ch->ch_rbuf = NULL;
+	}
+}
+
+void
+bchan_job_read(struct bchan *ch)
+{
+	ssize_t	n;
+
+	if (ch->ch_rlen > PRIV_REP_MAX) {
+		ch->ch_rlen = 0;	/* too long: not a reply */
+		job_done(ch);
+		return;
+	}
+	n = read(ch->ch_jobfd, ch->ch_rbuf + ch->ch_rlen,
+	    PRIV_REP_MAX + 1 - ch->ch_rlen);
+	if (n > 0)
+		ch->ch_rlen += (size_t)n;
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		job_done(ch);
+}
+
+void
+bchan_read(struct bchan *ch)
+{
+	unsigned char		 buf[sizeof(struct priv_req) + 1];
+	struct priv_req		 rq;
+	const struct instance	*inst;
+	const char		*why = "";
+	char			 msg[ARGO_ERR_LEN];
+	long			 n;
+	int			 fd, st;
+
+	n = privmsg_recv(ch->ch_fd, buf, sizeof(buf), &fd, MSG_DONTWAIT);
+	if (fd != -1) {
+		close(fd);
+		chan_kill(ch, "sent a descriptor");
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		chan_close(ch);		/* the worker is gone */
+		return;
+	}
+	if (privmsg_decode_req(buf, (size_t)n, &rq, msg, sizeof(msg)) == -1) {
+		char line[ARGO_ERR_LEN + 32];
+
+		(void)snprintf(line, sizeof(line), "malformed request (%s)",
+		    msg);
+		chan_kill(ch, line);
+		return;
+	}
+	/* A new session of the worker's starts anonymous. */
+	if (rq.r_session != ch->ch_session) {
+		ch->ch_session = rq.r_session;
+		ch->ch_user = NULL;
+	}
+	if (rq.r_type == PRIV_SCAN) {
+		do_scan(ch, &rq);
+		return;
+	}
+	st = job_check(ch, &rq, rq.r_name[0] != '\0' ? broker_scan() : NULL, &inst,
+	    &why);
+	if (st != PRIV_OK) {
+		log_warnx("refused %s%s%s of worker %ld (peer=%s user=%s): %s",
+		    rq.r_type == PRIV_CONTROL ? privmsg_verb_name(rq.r_verb) :
+		    rq.r_type == PRIV_LIST ? "list" : "resolve",
+		    rq.r_name[0] ? " " : "", rq.r_name, (long)ch->ch_pid,
+		    rq.r_peer, ch->ch_user ? ch->ch_user->u_name : "-", why);
+		reply_status(ch, &rq, st, 0, -1);
+		return;
+	}
+	job_start(ch, &rq, inst);
+}
+
+void
+bchan_add(const struct priv_ctl *c, int fd)
+{
+	struct bconf	*bc;
+	int		 i, sz = CHAN_SNDBUF;
+
+	for (i = 0; i < BROKER_MAX_CHANS && broker_chans[i].ch_fd != -1; i++)
+		;
+	if (i == BROKER_MAX_CHANS) {
+		log_warnx("no room for worker %ld", (long)c->c_pid);
+		close(fd);
+		return;
+	}
+	for (bc = broker_confs; bc->bc_next != NULL && bc->bc_gen != c->c_generation;
+	    bc = bc->bc_next)
+		;
+	if (bc->bc_gen != c->c_generation)
+		bc = broker_confs;
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	memset(&broker_chans[i], 0, sizeof(broker_chans[i]));
+	broker_chans[i].ch_fd = fd;
+	broker_chans[i].ch_jobfd = -1;
+	broker_chans[i].ch_pid = c->c_pid;
+	broker_chans[i].ch_slot = c->c_slot;
+	broker_chans[i].ch_bc = bc;
+	bc->bc_refs++;
+}
