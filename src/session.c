@@ -33,6 +33,8 @@
 #define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* pending bytes, at most */
 #define SESSION_STOP_MS	((ARGO_STOP_GRACE - 1) * 1000L)
 
+static uint64_t	sessions;	/* this worker's, numbered for the broker */
+
 static void
 out_append(struct session *s, const char *p, size_t n)
 {
@@ -236,14 +238,12 @@ session_run(const struct config *c, int fd, const char *peer)
 	struct session	 s;
 	struct linebuf	*lb;
 	unsigned char	 rbuf[4096];
-	struct pollfd	 pfd;
+	struct pollfd	 pfd[2];
 	sigset_t	 waitmask;
 	long long	 deadline, stop_deadline = 0, now;
 	ssize_t		 n;
 	size_t		 off, used, linelen;
 	const char	*line;
-
-	static uint64_t	 sessions;
 
 	memset(&s, 0, sizeof(s));
 	/* The broker forgets the last session's account at our next one. */
@@ -270,8 +270,11 @@ session_run(const struct config *c, int fd, const char *peer)
 			s.s_reason = "timeout";
 			break;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		/* Without a broker the daemon is stopping: do not linger. */
+		pfd[1].fd = ask_fd();
+		pfd[1].events = 0;
 		{
 			long long	 until = deadline;
 			struct timespec	 ts;
@@ -281,9 +284,16 @@ session_run(const struct config *c, int fd, const char *peer)
 			ts.tv_sec = (until - now) / 1000;
 			ts.tv_nsec = ((until - now) % 1000) * 1000000;
 			/* The stop signals are let in only while we wait. */
-			if (ppoll(&pfd, 1, &ts, &waitmask) <= 0)
+			if (ppoll(pfd, 2, &ts, &waitmask) <= 0)
 				continue;
 		}
+		if (pfd[1].revents != 0) {
+			worker_stop = 1;
+			s.s_reason = "shutdown";
+			break;
+		}
+		if (pfd[0].revents == 0)
+			continue;
 		n = recv(fd, rbuf, sizeof(rbuf), 0);
 		if (n == 0) {
 			s.s_reason = "eof";

@@ -26,6 +26,12 @@ ask_init(int fd)
 	chan = fd;
 }
 
+int
+ask_fd(void)
+{
+	return (chan);
+}
+
 void
 ask_session(uint64_t session, const char *peer)
 {

@@ -14,6 +14,8 @@
 
 /* The channel, once per worker. */
 void	ask_init(int fd);
+/* The channel itself, to notice a hang-up while waiting for a client. */
+int	ask_fd(void);
 /* The session requests are made for from now on (its number and peer). */
 void	ask_session(uint64_t session, const char *peer);
 /*

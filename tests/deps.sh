@@ -6,7 +6,7 @@ set -eu
 
 pkgs="build-essential pkgconf libinih-dev libcrypt-dev libcmocka-dev clang
       libclang-rt-14-dev valgrind python3 python3-pytest expect telnet
-      netcat-openbsd socat cppcheck clang-tidy $*"
+      netcat-openbsd socat cppcheck clang-tidy gdb $*"
 
 missing=
 for p in $pkgs; do
