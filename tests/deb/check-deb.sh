@@ -566,6 +566,47 @@ is "version over TCP" "$(printf '%s\n' "$out" | sed -n 2p)" \
 	"argo-server $VERSION"
 check_log "log: session end" "session end peer=127.0.0.1"
 
+# Privilege separation: the account and the chroot from the postinst, the
+# workers running as that account, the broker as root.
+that "postinst created the system account argo-server" sh -c \
+	'getent passwd argo-server | grep -q ":/nonexistent:/usr/sbin/nologin$"'
+that "postinst made the workers' chroot" test -d /var/lib/argo-server/empty
+uid_of()
+{
+	sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"
+}
+AUID=$(id -u argo-server 2>/dev/null)
+nw=0
+nbad=0
+for p in $(argo_pids); do
+	case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+	argo-worker)
+		nw=$((nw + 1))
+		[ "$(uid_of "$p")" = "$AUID" ] || nbad=$((nbad + 1))
+		[ "$(readlink "/proc/$p/root")" = /var/lib/argo-server/empty ] ||
+		    nbad=$((nbad + 1))
+		;;
+	argo-broker)
+		[ "$(uid_of "$p")" = 0 ] || nbad=$((nbad + 1))
+		;;
+	esac
+done
+that "workers run as argo-server in the chroot, the broker as root" \
+	test "$nw" -ge 2 -a "$nbad" = 0
+if [ "$LOGCHECK" = 1 ]; then
+	# A detached worker's lines reach syslog through the master, under
+	# the worker's own pid.
+	wpids=$(for p in $(argo_pids); do
+		[ "$(cat "/proc/$p/comm")" = argo-worker ] && echo "$p"; done)
+	found=
+	for p in $wpids; do
+		grep -q "argo-server\[$p\]: session start peer=127.0.0.1" \
+		    "$W/syslog" && found=1
+	done
+	that "log: a worker's session line, relayed, under the worker's pid" \
+		test -n "$found"
+fi
+
 HASH=$(printf 'check-deb-secret\n' | "$BIN" -H 2>/dev/null)
 case "$HASH" in
 '$y$'*) ok "argo-server -H prints a yescrypt hash" ;;
@@ -782,6 +823,7 @@ is "$CONF still mode 640" "$(stat -c %a "$CONF")" 640
 rc_is 0 "dpkg --purge argo-server" dpkg --purge argo-server
 that "purged" pkg_gone
 that "purge: /etc/argo-server is gone" test ! -e /etc/argo-server
+that "purge: /var/lib/argo-server is gone" test ! -e /var/lib/argo-server
 that "purge: $DEFAULTS is gone" test ! -e "$DEFAULTS"
 that "purge: $INIT is gone" test ! -e "$INIT"
 that "purge: no rc?.d links" sh -c '! ls /etc/rc?.d/ | grep -q argo-server'

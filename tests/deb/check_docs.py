@@ -33,6 +33,8 @@ SERVER_KEYS = {
     "toolstack_timeout": "60",
     "pidfile": "/run/argo-server.pid",
     "anonymous_read": "yes",
+    "user": "argo-server",
+    "chroot": "/var/lib/argo-server/empty",
 }
 ALLOW_KEYS = {"client": None}
 USER_KEYS = {"password": None, "instances": "*", "readonly": "no"}
