@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,11 +74,17 @@ privmsg_decode_req(const void *buf, size_t len, struct priv_req *rq,
     char *why, size_t whylen)
 {
 	long	peer, user, name, pw;
+	size_t	tail;
 	int	wants_name;
 
 	if (len != sizeof(*rq))
 		BAD(len < sizeof(*rq) ? "short request" : "oversized request");
 	memcpy(rq, buf, sizeof(*rq));
+	/* The struct's tail padding too: a request has no unchecked byte. */
+	for (tail = offsetof(struct priv_req, r_password) +
+	    sizeof(rq->r_password); tail < sizeof(*rq); tail++)
+		if (((const unsigned char *)buf)[tail] != 0)
+			BAD("padding not zero");
 	if (rq->r_magic != PRIV_MAGIC)
 		BAD("bad magic");
 	if (rq->r_type < PRIV_AUTH || rq->r_type >= PRIV_TYPE_MAX)
