@@ -96,11 +96,13 @@ FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_RUNFLAGS	= -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 		  -print_final_stats=1
 FUZZ_SRCS_fuzz_line	= src/linebuf.c
-FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c
+FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c src/xencfg_lex.c
 FUZZ_SRCS_fuzz_acl	= src/acl.c
 FUZZ_SRCS_fuzz_domlist	= src/domlist.c
-FUZZ_SRCS_fuzz_config	= src/config.c src/util.c src/log.c src/acl.c \
-			  src/xencfg.c $(LIBS)
+FUZZ_SRCS_fuzz_config	= src/config.c src/config_keys.c src/util.c \
+			  src/log.c src/log_relay.c src/acl.c src/xencfg.c \
+			  src/xencfg_lex.c $(LIBS)
+FUZZ_SRCS_fuzz_privmsg	= src/privmsg.c src/xencfg.c src/xencfg_lex.c
 
 fuzz:
 	@mkdir -p build/fuzz

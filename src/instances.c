@@ -1,21 +1,18 @@
 /*
  * instances.c: scan the *.cfg files of xen_dir into the instance map.
  *
- * Each worker keeps the result of its last scan.  A request that finds no
- * change since then (dirwatch.c: inotify, no symbolic links among the
+ * Runs in the broker, which publishes the result for the workers
+ * (imap.c).  It keeps the result of its last scan.  A request that finds
+ * no change since then (dirwatch.c: inotify, no symbolic links among the
  * .cfg entries, a full look at least every second) reuses it as it is.
  * Otherwise it re-reads the directory and stat()s every candidate, but
- * parses only files whose inode, size, mtime or ctime changed, so edits
- * show up at the next request.
- * Files are opened O_NONBLOCK (a FIFO never blocks), checked to be regular
- * after open, and read up to ARGO_MAX_CFG_FILE bytes only.
+ * parses (instances_file.c) only files whose inode, size, mtime or ctime
+ * changed, so edits show up at the next request.
  */
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +21,9 @@
 
 #include "dirwatch.h"
 #include "instances.h"
+#include "instances_file.h"
 #include "log.h"
 #include "util.h"
-#include "xencfg.h"
-
-struct cfgfile {
-	char		*f_name;	/* file name inside the directory */
-	dev_t		 f_dev;
-	ino_t		 f_ino;
-	off_t		 f_size;
-	struct timespec	 f_mtime, f_ctime;
-	int		 f_ok;		/* has a valid name */
-	char		 f_inst[ARGO_MAX_NAME + 1];
-	long		 f_memory, f_vcpus;
-	int		 f_moved;	/* f_name now belongs to the new scan */
-};
 
 static char		*cache_dir;
 static struct cfgfile	*cache_v;
@@ -46,50 +31,6 @@ static size_t		 cache_n;
 static struct instances	 map;
 static int		 map_watched;	/* dirwatch says when to rescan */
 static unsigned long	 map_version;	/* bumped when the map changes */
-static int		 (*should_log)(uint64_t key);
-
-void
-instances_set_logfilter(int (*fn)(uint64_t))
-{
-	should_log = fn;
-}
-
-/* FNV-1a over a few fields: the identity of one log message. */
-static uint64_t
-msgkey(const char *a, const char *b, const struct cfgfile *f)
-{
-	uint64_t	h = 1469598103934665603ULL;
-	const char	*s;
-	size_t		 i;
-	uint64_t	 nums[4];
-
-	for (s = a; s != NULL && *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (s = b; s != NULL && *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	if (f != NULL) {
-		nums[0] = (uint64_t)f->f_ino;
-		nums[1] = (uint64_t)f->f_size;
-		nums[2] = (uint64_t)f->f_mtime.tv_sec;
-		nums[3] = (uint64_t)f->f_mtime.tv_nsec;
-		for (i = 0; i < 4; i++)
-			h = (h ^ nums[i]) * 1099511628211ULL;
-	}
-	return (h);
-}
-
-static void
-skip(const char *dir, const struct cfgfile *f, const char *reason)
-{
-	char	safe[ARGO_LOG_SANITIZE + 1];
-
-	if (should_log != NULL && !should_log(msgkey(f->f_name, reason, f)))
-		return;
-	log_warnx("skipping %s/%s: %s", dir,
-	    log_sanitize(safe, sizeof(safe), f->f_name, strlen(f->f_name)),
-	    reason);
-}
 
 static void
 cache_free(struct cfgfile *v, size_t n)
@@ -187,108 +128,6 @@ same_file(const struct cfgfile *f, const struct stat *st)
 	    f->f_ctime.tv_nsec == st->st_ctim.tv_nsec);
 }
 
-/*
- * A name the toolstack would take for another domain is no instance: a
- * stopped instance's name passed to xm is looked up as a name, then as
- * int(name) ("+3" is domain 3, "+0" Domain-0), then as a UUID (dashes
- * dropped, 32 hex digits); xl's strtoul takes "+3" too.  Else "pause +3"
- * would act on a domain the account may not see, or on Domain-0.  "3"
- * and "-3" already fail the name rules.  Returns why, or NULL.
- */
-static const char *
-domain_alias(const char *n)
-{
-	size_t	i, hex = 0;
-
-	if (strcmp(n, "Domain-0") == 0)
-		return ("Domain-0 is not an instance");
-	if (n[0] == '+' && n[1] != '\0') {
-		for (i = 1; isdigit((unsigned char)n[i]); i++)
-			;
-		if (n[i] == '\0')
-			return ("the toolstack would take it for a domain id");
-	}
-	for (i = 0; n[i] != '\0'; i++) {
-		if (isxdigit((unsigned char)n[i]))
-			hex++;
-		else if (n[i] != '-')
-			return (NULL);
-	}
-	if (hex >= 32)
-		return ("the toolstack would take it for a domain UUID");
-	return (NULL);
-}
-
-/* Read and parse one file into f; f_ok tells whether it names an instance. */
-static void
-load_file(const char *dir, int dfd, struct cfgfile *f)
-{
-	struct xencfg_info	 info;
-	struct stat		 st;
-	char			*buf, why[ARGO_ERR_LEN];
-	const char		*alias;
-	size_t			 len = 0;
-	ssize_t			 n;
-	int			 fd;
-
-	f->f_ok = 0;
-	fd = openat(dfd, f->f_name, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY);
-	if (fd == -1) {
-		skip(dir, f, strerror(errno));
-		return;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		skip(dir, f, "not a regular file");
-		close(fd);
-		return;
-	}
-	/* What we parse is what we remember: take the opened file's stat. */
-	f->f_dev = st.st_dev;
-	f->f_ino = st.st_ino;
-	f->f_size = st.st_size;
-	f->f_mtime = st.st_mtim;
-	f->f_ctime = st.st_ctim;
-	if (st.st_size > ARGO_MAX_CFG_FILE) {
-		skip(dir, f, "larger than 256 KiB");
-		close(fd);
-		return;
-	}
-	buf = util_xmalloc(ARGO_MAX_CFG_FILE + 1);
-	while (len <= ARGO_MAX_CFG_FILE) {
-		n = read(fd, buf + len, ARGO_MAX_CFG_FILE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (n == -1) {
-		skip(dir, f, strerror(errno));
-		goto out;
-	}
-	if (len > ARGO_MAX_CFG_FILE) {
-		skip(dir, f, "larger than 256 KiB");
-		goto out;
-	}
-	if (xencfg_parse(buf, len, &info, why, sizeof(why)) == -1) {
-		skip(dir, f, why);
-		goto out;
-	}
-	/* Only names that mean this instance to the toolstack (DESIGN 3). */
-	if ((alias = domain_alias(info.name)) != NULL) {
-		skip(dir, f, alias);
-		goto out;
-	}
-	f->f_ok = 1;
-	memcpy(f->f_inst, info.name, sizeof(f->f_inst));
-	f->f_memory = info.memory;
-	f->f_vcpus = info.vcpus;
-out:
-	free(buf);
-	close(fd);
-}
-
 static void
 build_map(const char *dir)
 {
@@ -342,8 +181,8 @@ build_map(const char *dir)
 					keep = cur;
 					drop = prev;
 				}
-				if (should_log == NULL || should_log(msgkey(
-				    keep->i_path, drop->i_path, NULL)))
+				if (cfgfile_new_message(keep->i_path,
+				    drop->i_path, NULL))
 					log_warnx("instance %s is named in "
 					    "%s and %s: using %s", keep->i_name,
 					    keep->i_path, drop->i_path,
@@ -368,7 +207,7 @@ dir_failed(const char *dir)
 {
 	int	e = errno;
 
-	if (should_log == NULL || should_log(msgkey(dir, strerror(e), NULL))) {
+	if (cfgfile_new_message(dir, strerror(e), NULL)) {
 		errno = e;
 		log_warn("cannot read xen_dir %s", dir);
 	}
@@ -438,7 +277,7 @@ instances_get(const char *dir)
 
 			memset(&tmp, 0, sizeof(tmp));
 			tmp.f_name = names[i];
-			skip(dir, &tmp, errno == ELOOP ?
+			cfgfile_skip(dir, &tmp, errno == ELOOP ?
 			    "symbolic link loop" : errno == ENOENT ?
 			    "dangling symbolic link" : strerror(errno));
 			continue;
@@ -449,7 +288,7 @@ instances_get(const char *dir)
 			memset(&tmp, 0, sizeof(tmp));
 			tmp.f_name = names[i];
 			tmp.f_ino = st.st_ino;
-			skip(dir, &tmp, "not a regular file");
+			cfgfile_skip(dir, &tmp, "not a regular file");
 			continue;
 		}
 		old = cache_lookup(names[i]);
@@ -465,7 +304,7 @@ instances_get(const char *dir)
 			f->f_size = st.st_size;
 			f->f_mtime = st.st_mtim;
 			f->f_ctime = st.st_ctim;
-			load_file(dir, dfd, f);
+			cfgfile_load(dir, dfd, f);
 		}
 		nv++;
 	}

@@ -33,29 +33,13 @@
 #include <string.h>
 
 #include "xencfg.h"
+#include "xencfg_lex.h"
 
 #define XSTR(x)		STR(x)
 #define STR(x)		#x
 
 /* Deeper lists are refused; xl's own limit is bison's stack. */
 #define XENCFG_MAX_DEPTH	64
-
-enum tok {
-	T_EOF, T_NL, T_SEMI, T_IDENT, T_NUMBER, T_STRING, T_EQ, T_ADD,
-	T_COMMA, T_LB, T_RB, T_ERR
-};
-
-struct lexer {
-	const char	*p;
-	const char	*end;
-};
-
-struct token {
-	enum tok	 t;
-	/* IDENT, NUMBER: the text; STRING: what is inside the quotes. */
-	const char	*s;
-	size_t		 len;
-};
 
 enum key { K_OTHER, K_NAME, K_MEMORY, K_VCPUS };
 
@@ -70,8 +54,6 @@ struct state {
 	long		 vcpus;
 };
 
-static int		is_word(unsigned char);
-static void		lex(struct lexer *, struct token *);
 static void		skip_statement(struct lexer *, struct token *,
 			    size_t);
 static int		parse_list(struct lexer *, struct token *, size_t *);
@@ -80,133 +62,6 @@ static enum key		classify(const struct token *);
 static void		store(struct state *, enum key, enum tok,
 			    const struct token *);
 static const char	*name_problem(const char *, size_t);
-
-static int
-is_word(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '.';
-}
-
-/*
- * The next token.  A run of word characters is taken whole and then
- * classified, so that `Name` or `256M` is one bad token rather than a good
- * prefix followed by junk (xl rejects both anyway).
- */
-static void
-lex(struct lexer *lx, struct token *t)
-{
-	const char	*p, *q;
-	unsigned char	 c;
-	size_t		 i;
-	int		 ident, number;
-
-	while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t'))
-		lx->p++;
-	p = lx->p;
-	t->s = p;
-	t->len = 0;
-	if (p >= lx->end) {
-		t->t = T_EOF;
-		return;
-	}
-	c = (unsigned char)*p;
-	switch (c) {
-	case '\n':
-		t->t = T_NL;
-		lx->p = p + 1;
-		return;
-	case '\r':
-		/* Tolerated before LF (and at the very end); else an error. */
-		if (p + 1 == lx->end) {
-			t->t = T_NL;
-			lx->p = p + 1;
-		} else if (p[1] == '\n') {
-			t->t = T_NL;
-			lx->p = p + 2;
-		} else {
-			t->t = T_ERR;
-			lx->p = p + 1;
-		}
-		return;
-	case '#':
-		/* The comment and its LF are one NEWLINE, as in xl. */
-		q = memchr(p, '\n', (size_t)(lx->end - p));
-		lx->p = q != NULL ? q + 1 : lx->end;
-		t->t = T_NL;
-		return;
-	case ';':
-		t->t = T_SEMI;
-		lx->p = p + 1;
-		return;
-	case ',':
-		t->t = T_COMMA;
-		lx->p = p + 1;
-		return;
-	case '[':
-		t->t = T_LB;
-		lx->p = p + 1;
-		return;
-	case ']':
-		t->t = T_RB;
-		lx->p = p + 1;
-		return;
-	case '=':
-		t->t = T_EQ;
-		lx->p = p + 1;
-		return;
-	case '+':
-		if (p + 1 < lx->end && p[1] == '=') {
-			t->t = T_ADD;
-			lx->p = p + 2;
-		} else {
-			t->t = T_ERR;
-			lx->p = p + 1;
-		}
-		return;
-	case '"':
-	case '\'':
-		for (q = p + 1; q < lx->end && *q != '\n'; q++) {
-			if (*q == (char)c) {
-				t->t = T_STRING;
-				t->s = p + 1;
-				t->len = (size_t)(q - (p + 1));
-				lx->p = q + 1;
-				return;
-			}
-			/* A backslash escapes anything but a line end. */
-			if (*q == '\\' && q + 1 < lx->end && q[1] != '\n')
-				q++;
-		}
-		/* Unterminated on this line: an error up to the LF. */
-		t->t = T_ERR;
-		lx->p = q;
-		return;
-	default:
-		break;
-	}
-	if (!is_word(c)) {
-		t->t = T_ERR;
-		lx->p = p + 1;
-		return;
-	}
-	for (q = p; q < lx->end && is_word((unsigned char)*q); q++)
-		;
-	t->len = (size_t)(q - p);
-	lx->p = q;
-	ident = c >= 'a' && c <= 'z';
-	number = c >= '0' && c <= '9';
-	for (i = 1; i < t->len; i++) {
-		c = (unsigned char)p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '_' || c == '.'))
-			ident = 0;
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		    c == 'x'))
-			number = 0;
-	}
-	t->t = ident ? T_IDENT : number ? T_NUMBER : T_ERR;
-}
 
 /*
  * Error recovery: drop tokens up to a line end that is outside any list,
@@ -238,7 +93,7 @@ skip_statement(struct lexer *lx, struct token *t, size_t depth)
 		default:
 			break;
 		}
-		lex(lx, t);
+		xencfg_lex(lx, t);
 	}
 }
 
@@ -253,7 +108,7 @@ parse_list(struct lexer *lx, struct token *t, size_t *depthp)
 	size_t	depth = 1;
 
 	for (;;) {
-		lex(lx, t);
+		xencfg_lex(lx, t);
 		switch (t->t) {
 		case T_NL:
 			continue;
@@ -460,7 +315,7 @@ xencfg_parse(const char *buf, size_t len, struct xencfg_info *out,
 		lx.p += 3;
 
 	for (;;) {
-		lex(&lx, &t);
+		xencfg_lex(&lx, &t);
 		if (t.t == T_EOF)
 			break;
 		if (t.t == T_NL || t.t == T_SEMI)
@@ -475,16 +330,16 @@ xencfg_parse(const char *buf, size_t len, struct xencfg_info *out,
 		val.len = 0;
 		depth = 0;
 
-		lex(&lx, &t);
+		xencfg_lex(&lx, &t);
 		op = t.t;
 		if (op != T_EQ && op != T_ADD)
 			goto bad;
-		lex(&lx, &t);
+		xencfg_lex(&lx, &t);
 		if (t.t == T_STRING || t.t == T_NUMBER)
 			val = t;
 		else if (t.t != T_LB || parse_list(&lx, &t, &depth) != 0)
 			goto bad;
-		lex(&lx, &t);
+		xencfg_lex(&lx, &t);
 		if (t.t != T_NL && t.t != T_SEMI && t.t != T_EOF)
 			goto bad;
 		store(&st, k, op, &val);
