@@ -75,12 +75,19 @@
 #endif
 
 #define SB_MAX_INSNS	256
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1	/* si_code of a seccomp trap (asm-generic) */
+#endif
 #define RET_TRAP	SECCOMP_RET_TRAP
 #define RET_ALLOW	SECCOMP_RET_ALLOW
 #define RET_ERRNO(e)	(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
-/* open flags that can change a file; O_TMPFILE creates one. */
+/*
+ * open flags that can change a file; O_TMPFILE creates one.  glibc's
+ * __O_TMPFILE carries O_DIRECTORY too, which a read-only opendir() uses:
+ * only the kernel's own bit.
+ */
 #define OPEN_WRITE	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | \
-			 __O_TMPFILE)
+			 (__O_TMPFILE & ~O_DIRECTORY))
 
 /*
  * What a worker does, hottest first (the filter is a linear scan): the
@@ -98,7 +105,7 @@ static const int allowed[] = {
 #ifdef SYS_epoll_wait
 	SYS_epoll_wait,
 #endif
-	SYS_rt_sigpending, SYS_rt_sigreturn, SYS_fcntl, SYS_shutdown,
+	SYS_rt_sigpending, SYS_rt_sigreturn, SYS_shutdown,
 	SYS_getsockname, SYS_getpeername, SYS_brk, SYS_munmap, SYS_mremap,
 	SYS_madvise, SYS_futex, SYS_getppid, SYS_gettid, SYS_fstat,
 	SYS_newfstatat, SYS_lseek, SYS_clock_nanosleep, SYS_nanosleep,
@@ -168,6 +175,21 @@ rule_arg_mask(struct prog *p, int nr, int a, uint32_t mask, uint32_t set,
 	RET(p, clear);
 }
 
+/* nr with argument a one of v[0..n): in, else out. */
+static void
+rule_arg_in(struct prog *p, int nr, int a, const uint32_t *v, size_t n,
+    uint32_t in, uint32_t out)
+{
+	size_t	i;
+
+	JEQ(p, (uint32_t)nr, 0, (unsigned char)(n + 3));
+	LD(p, (uint32_t)ARG_LO(a));
+	for (i = 0; i < n; i++)
+		JEQ(p, v[i], (unsigned char)(n - i), 0);
+	RET(p, out);
+	RET(p, in);
+}
+
 static void
 build(struct prog *p, pid_t self)
 {
@@ -185,6 +207,14 @@ build(struct prog *p, pid_t self)
 #endif
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		rule_allow(p, allowed[i]);
+	/* Not F_SETOWN and the like, which aim signals at other processes. */
+	{
+		static const uint32_t cmds[] = { F_GETFD, F_SETFD, F_GETFL,
+		    F_SETFL, F_DUPFD_CLOEXEC };
+
+		rule_arg_in(p, SYS_fcntl, 1, cmds, sizeof(cmds) /
+		    sizeof(cmds[0]), RET_ALLOW, RET_TRAP);
+	}
 	/* Never PROT_EXEC: no new code in a worker. */
 	rule_arg_mask(p, SYS_mmap, 2, PROT_EXEC, RET_TRAP, RET_ALLOW);
 	rule_arg_mask(p, SYS_mprotect, 2, PROT_EXEC, RET_TRAP, RET_ALLOW);
@@ -219,7 +249,8 @@ static void
 on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
-	if (sigsys_report != NULL)
+	/* Only the filter's own trap says which call it was. */
+	if (sigsys_report != NULL && si->si_code == SYS_SECCOMP)
 		__atomic_store_n(sigsys_report, si->si_syscall,
 		    __ATOMIC_RELEASE);
 	(void)raise(sig);

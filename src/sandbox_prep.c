@@ -40,6 +40,36 @@ make_dirs(const char *dir)
 	return (0);
 }
 
+/*
+ * Every directory above: root's, and writable by nobody else unless it is
+ * sticky (/tmp), so no one else can swap the chroot for another.
+ */
+static int
+check_parents(const char *dir, char *err, size_t errlen)
+{
+	char		buf[4096];
+	struct stat	st;
+	size_t		i, len = strlen(dir);
+
+	if (len >= sizeof(buf))
+		return (-1);
+	memcpy(buf, dir, len + 1);
+	for (i = len; i > 0; i--) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (stat(i > 0 && buf[0] != '\0' ? buf : "/", &st) == -1 ||
+		    st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(st.st_mode & S_ISVTX))) {
+			(void)snprintf(err, errlen, "chroot %s: %s must be "
+			    "owned by root and not writable by others", dir,
+			    buf[0] != '\0' ? buf : "/");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 static int
 check_dir(const char *dir, char *err, size_t errlen)
 {
@@ -63,6 +93,8 @@ check_dir(const char *dir, char *err, size_t errlen)
 		    "and not writable by group or others", dir);
 		return (-1);
 	}
+	if (check_parents(dir, err, errlen) == -1)
+		return (-1);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (d = fdopendir(fd)) == NULL) {
 		(void)snprintf(err, errlen, "chroot %s: %s", dir,
