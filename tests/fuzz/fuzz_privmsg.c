@@ -7,7 +7,9 @@
  * request must be what an honest worker sends and nothing else, checked
  * here field by field without privmsg.c's helpers: the exact size, the
  * magic, a known type, every string NUL-terminated and zero-padded in its
- * field, a non-empty printable (0x21-0x7e) peer, r_number 0, no verb, user,
+ * field, a non-empty printable (0x21-0x7e) peer, r_number only for mem-set
+ * and vcpu-set (in range) and console end (>= 0), r_number2 only for console
+ * end, no verb, user,
  * password or name where the type has none, valid names (xencfg_name_valid)
  * where it has one, flags from the type's set, the AUTH rules of the flags.
  * The decoded struct must equal the input, and so must the same request
@@ -114,7 +116,18 @@ check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 	name = check_field(rq->r_name, sizeof(rq->r_name));
 	pw = check_field(rq->r_password, sizeof(rq->r_password));
 	CHECK(peer > 0 && all_in(rq->r_peer, peer, 0x21, 0x7e));
-	CHECK(rq->r_number == 0);
+	if (rq->r_type == PRIV_CONTROL && rq->r_verb == PV_MEMSET)
+		CHECK(rq->r_number >= PRIV_MEMSET_MIN &&
+		    rq->r_number <= PRIV_MEMSET_MAX);
+	else if (rq->r_type == PRIV_CONTROL && rq->r_verb == PV_VCPUSET)
+		CHECK(rq->r_number >= PRIV_VCPUSET_MIN &&
+		    rq->r_number <= PRIV_VCPUSET_MAX);
+	else if (rq->r_type == PRIV_CONSOLE_END)
+		CHECK(rq->r_number >= 0 && rq->r_number2 >= 0);
+	else
+		CHECK(rq->r_number == 0);
+	if (rq->r_type != PRIV_CONSOLE_END)
+		CHECK(rq->r_number2 == 0);
 
 	if (rq->r_type == PRIV_CONTROL)
 		CHECK(rq->r_verb >= PV_CREATE && rq->r_verb < PV_VERB_MAX &&
@@ -123,7 +136,8 @@ check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 		CHECK(rq->r_verb == 0);
 	if (rq->r_type != PRIV_AUTH)
 		CHECK(user == 0 && pw == 0);
-	wants_name = rq->r_type == PRIV_RESOLVE || rq->r_type == PRIV_CONTROL;
+	wants_name = rq->r_type == PRIV_RESOLVE || rq->r_type == PRIV_CONTROL ||
+	    rq->r_type == PRIV_CONSOLE;
 	if (wants_name)
 		CHECK(name > 0 && xencfg_name_valid(rq->r_name, name));
 	else
@@ -158,6 +172,7 @@ check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 	enc.r_flags = rq->r_flags;
 	enc.r_session = rq->r_session;
 	enc.r_number = rq->r_number;
+	enc.r_number2 = rq->r_number2;
 	memcpy(enc.r_peer, rq->r_peer, peer + 1);
 	memcpy(enc.r_user, rq->r_user, user + 1);
 	memcpy(enc.r_name, rq->r_name, name + 1);
