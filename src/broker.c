@@ -35,7 +35,7 @@
 #include "util.h"
 
 
-struct bchan		 broker_chans[BROKER_MAX_CHANS];
+struct bchan		*broker_chans[BROKER_MAX_CHANS];
 struct bconf		*broker_confs;		/* newest first */
 int			 broker_ctl = -1;
 static volatile sig_atomic_t got_chld, got_term;
@@ -145,15 +145,18 @@ reap(void)
 	pid_t	pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (bcon_reaped(pid, st))
+			continue;
 		for (i = 0; i < BROKER_MAX_CHANS; i++)
-			if (broker_chans[i].ch_job == pid)
+			if (broker_chans[i] != NULL &&
+			    broker_chans[i]->ch_job == pid)
 				break;
 		if (i == BROKER_MAX_CHANS)
 			continue;
-		broker_chans[i].ch_job = 0;	/* its pid may be reused from now on */
+		broker_chans[i]->ch_job = 0;	/* its pid may be reused now */
 		if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 			log_warnx("job of worker %ld killed by signal %d",
-			    (long)broker_chans[i].ch_pid, WTERMSIG(st));
+			    (long)broker_chans[i]->ch_pid, WTERMSIG(st));
 	}
 }
 
@@ -164,9 +167,9 @@ overdue(long long now)
 	int	i;
 
 	for (i = 0; i < BROKER_MAX_CHANS; i++) {
-		struct bchan *ch = &broker_chans[i];
+		struct bchan *ch = broker_chans[i];
 
-		if (ch->ch_jobfd == -1 || ch->ch_job == 0 ||
+		if (ch == NULL || ch->ch_jobfd == -1 || ch->ch_job == 0 ||
 		    now < ch->ch_deadline)
 			continue;
 		log_warnx("job of worker %ld ran past %ld s: stopping it",
@@ -194,10 +197,15 @@ serve(void)
 		pfd[n].events = POLLIN;
 		who[n++] = NULL;
 		for (i = 0; i < BROKER_MAX_CHANS; i++) {
-			struct bchan *ch = &broker_chans[i];
+			struct bchan *ch = broker_chans[i];
 
-			if (ch->ch_fd == -1)
+			if (ch == NULL)
 				continue;
+			if (ch->ch_fd == -1) {
+				broker_chans[i] = NULL;	/* closed last round */
+				free(ch);
+				continue;
+			}
 			if (!ch->ch_hup) {
 				/* Busy: only a hang-up is of interest. */
 				pfd[n].fd = ch->ch_fd;
@@ -219,6 +227,14 @@ serve(void)
 			reap();
 		}
 		overdue(util_now_ms());
+		/* Step by step, quickly, while a console is being stopped. */
+		if (bcon_tick(util_now_ms())) {
+			tick.tv_sec = 0;
+			tick.tv_nsec = 50 * 1000 * 1000;
+		} else {
+			tick.tv_sec = 1;
+			tick.tv_nsec = 0;
+		}
 		for (k = 1; k < n; k++) {
 			struct bchan *ch = who[k];
 
@@ -244,7 +260,6 @@ broker_main(struct config *conf, int ctlfd)
 {
 	struct sigaction	sa;
 	sigset_t		block;
-	int			i;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl");
@@ -268,8 +283,6 @@ broker_main(struct config *conf, int ctlfd)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 
-	for (i = 0; i < BROKER_MAX_CHANS; i++)
-		broker_chans[i].ch_fd = broker_chans[i].ch_jobfd = -1;
 	broker_confs = util_xcalloc(1, sizeof(*broker_confs));
 	broker_confs->bc_conf = conf;
 	job_init();

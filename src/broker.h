@@ -34,7 +34,8 @@ struct bconf {
 
 /* What the broker knows of one worker; broker_job.c reads it. */
 struct bchan {
-	int		 ch_fd;		/* the broker's end; -1: free */
+	int		 ch_index;	/* in broker_chans */
+	int		 ch_fd;		/* the broker's end */
 	pid_t		 ch_pid;
 	int		 ch_slot;
 	struct bconf	*ch_bc;
@@ -48,11 +49,23 @@ struct bchan {
 	unsigned char	*ch_rbuf;
 	size_t		 ch_rlen;
 	long long	 ch_deadline;
+	/* the console of this session (broker_console.c) */
+	char		 ch_con_name[ARGO_MAX_NAME + 1];	/* held, "": none */
+	pid_t		 ch_con_pid;	/* `TOOL console`, 0: none */
+	char		 ch_con_user[ARGO_MAX_NAME + 1];
+	char		 ch_con_peer[PRIV_PEER_MAX];
+	long long	 ch_con_start;
+	long long	 ch_con_stop_at;	/* next step of stopping, 0: none */
+	int		 ch_con_stage;	/* 0: let it end, 1: TERM, 2: KILL */
+	int		 ch_con_status;	/* once reaped */
+	int		 ch_con_reaped;
+	int		 ch_con_ending;	/* the worker detached: reply */
+	struct priv_req	 ch_con_end;
 };
 
 /* broker.c: the state the loop and the channels share. */
 #define BROKER_MAX_CHANS	(2 * (ARGO_HARD_MAX_CLIENTS + 1) + 16)
-extern struct bchan	 broker_chans[BROKER_MAX_CHANS];
+extern struct bchan	*broker_chans[BROKER_MAX_CHANS];	/* NULL: free */
 extern struct bconf	*broker_confs;		/* newest first */
 extern int		 broker_ctl;		/* to the master */
 /* The broker's scan, published for the workers whenever it changed. */
@@ -62,8 +75,23 @@ void	broker_conf_gc(void);
 
 /* broker_chan.c */
 void	bchan_add(const struct priv_ctl *c, int fd);	/* a new worker */
+void	bchan_close(struct bchan *ch);
+void	bchan_send(struct bchan *ch, const void *buf, size_t len, int fd);
+void	bchan_reply(struct bchan *ch, const struct priv_req *rq, int status,
+	    uint64_t seq, int fd);
 void	bchan_read(struct bchan *ch);			/* its request */
 void	bchan_job_read(struct bchan *ch);		/* the job's reply */
+
+/* broker_console.c */
+int	bcon_busy(const char *name);		/* held by any session? */
+/* The job said it runs: start `TOOL console NAME`, send the pty. */
+void	bcon_attach(struct bchan *ch, const struct priv_req *rq);
+void	bcon_end(struct bchan *ch, const struct priv_req *rq);
+void	bcon_stop(struct bchan *ch);		/* the worker is gone */
+/* pid was reaped: 1 if it was a console. */
+int	bcon_reaped(pid_t pid, int status);
+/* The stopping steps; 1 while some console is being stopped. */
+int	bcon_tick(long long now);
 
 /* broker_job.c: prepare what auth needs (the dummy hash). */
 void	job_init(void);

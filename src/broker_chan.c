@@ -28,15 +28,23 @@
 
 static unsigned char	 jobbuf[PRIV_REP_MAX];	/* a child's reply */
 
-static void
-chan_close(struct bchan *ch)
+void
+bchan_close(struct bchan *ch)
 {
+	/* A console is stopped and reaped first; it closes us then. */
+	if (ch->ch_con_pid != 0) {
+		ch->ch_hup = 1;
+		bcon_stop(ch);
+		return;
+	}
+	if (ch->ch_fd == -1)
+		return;
 	close(ch->ch_fd);
+	ch->ch_fd = -1;		/* freed by the loop, after this round */
 	free(ch->ch_rbuf);
+	ch->ch_rbuf = NULL;
 	ch->ch_bc->bc_refs--;
 	broker_conf_gc();
-	memset(ch, 0, sizeof(*ch));
-	ch->ch_fd = ch->ch_jobfd = -1;
 }
 
 /* The worker broke the protocol: the master ends it; we stop listening. */
@@ -56,22 +64,22 @@ chan_kill(struct bchan *ch, const char *why)
 		    (long)ch->ch_pid);
 	ch->ch_hup = 1;
 	if (ch->ch_jobfd == -1)
-		chan_close(ch);
+		bchan_close(ch);
 }
 
-static void
-chan_send(struct bchan *ch, const void *buf, size_t len, int fd)
+void
+bchan_send(struct bchan *ch, const void *buf, size_t len, int fd)
 {
 	if (privmsg_send(ch->ch_fd, buf, len, fd, MSG_DONTWAIT) == 0)
 		return;
 	if (errno == EPIPE || errno == ECONNRESET)
-		chan_close(ch);		/* gone meanwhile */
+		bchan_close(ch);		/* gone meanwhile */
 	else
 		chan_kill(ch, "does not read its replies");
 }
 
-static void
-reply_status(struct bchan *ch, const struct priv_req *rq, int status,
+void
+bchan_reply(struct bchan *ch, const struct priv_req *rq, int status,
     uint64_t seq, int fd)
 {
 	struct priv_rep	rep;
@@ -81,7 +89,7 @@ reply_status(struct bchan *ch, const struct priv_req *rq, int status,
 	rep.p_type = rq->r_type;
 	rep.p_status = (uint32_t)status;
 	rep.p_seq = seq;
-	chan_send(ch, &rep, sizeof(rep), fd);
+	bchan_send(ch, &rep, sizeof(rep), fd);
 }
 
 /* Freshen the map; arm the watch first, so no change falls between. */
@@ -93,7 +101,7 @@ do_scan(struct bchan *ch, const struct priv_req *rq)
 	if (rq->r_flags & PRIV_F_WATCH)
 		wfd = dirwatch_open(broker_confs->bc_conf->c_xen_dir);
 	(void)broker_scan();
-	reply_status(ch, rq, PRIV_OK, imap_seq(), wfd);
+	bchan_reply(ch, rq, PRIV_OK, imap_seq(), wfd);
 	if (wfd != -1)
 		close(wfd);
 }
@@ -110,7 +118,7 @@ job_start(struct bchan *ch, const struct priv_req *rq,
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("pipe");
-		reply_status(ch, rq, PRIV_ERROR, 0, -1);
+		bchan_reply(ch, rq, PRIV_ERROR, 0, -1);
 		return;
 	}
 	if ((pid = fork()) == 0) {
@@ -133,7 +141,7 @@ job_start(struct bchan *ch, const struct priv_req *rq,
 	if (pid == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
 		log_warn("cannot start a job");
 		close(p[0]);
-		reply_status(ch, rq, PRIV_ERROR, 0, -1);
+		bchan_reply(ch, rq, PRIV_ERROR, 0, -1);
 		return;
 	}
 	ch->ch_job = pid;
@@ -164,11 +172,20 @@ job_done(struct bchan *ch)
 	memcpy(&rep, ch->ch_rbuf, sizeof(rep));
 	if (rq->r_type == PRIV_AUTH && rep.p_status == PRIV_OK)
 		ch->ch_user = config_user(ch->ch_bc->bc_conf, rq->r_user);
+	if (rq->r_type == PRIV_CONSOLE && (rep.p_status != PRIV_OK ||
+	    ch->ch_hup))
+		ch->ch_con_name[0] = '\0';	/* not attached after all */
 	if (ch->ch_hup) {
-		chan_close(ch);
+		bchan_close(ch);
 		return;
 	}
-	chan_send(ch, ch->ch_rbuf, ch->ch_rlen, -1);
+	if (rq->r_type == PRIV_CONSOLE && rep.p_status == PRIV_OK) {
+		free(ch->ch_rbuf);
+		ch->ch_rbuf = NULL;
+		bcon_attach(ch, rq);
+		return;
+	}
+	bchan_send(ch, ch->ch_rbuf, ch->ch_rlen, -1);
 	if (ch->ch_fd != -1) {
 		free(ch->ch_rbuf);
 		ch->ch_rbuf = NULL;
@@ -213,7 +230,7 @@ bchan_read(struct bchan *ch)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		chan_close(ch);		/* the worker is gone */
+		bchan_close(ch);		/* the worker is gone */
 		return;
 	}
 	if (privmsg_decode_req(buf, (size_t)n, &rq, msg, sizeof(msg)) == -1) {
@@ -233,16 +250,28 @@ bchan_read(struct bchan *ch)
 		do_scan(ch, &rq);
 		return;
 	}
+	if (rq.r_type == PRIV_CONSOLE_END) {
+		bcon_end(ch, &rq);
+		return;
+	}
 	st = job_check(ch, &rq, rq.r_name[0] != '\0' ? broker_scan() : NULL, &inst,
 	    &why);
 	if (st != PRIV_OK) {
 		log_warnx("refused %s%s%s of worker %ld (peer=%s user=%s): %s",
-		    rq.r_type == PRIV_CONTROL ? privmsg_verb_name(rq.r_verb) :
-		    rq.r_type == PRIV_LIST ? "list" : "resolve",
+		    privmsg_type_name(&rq),
 		    rq.r_name[0] ? " " : "", rq.r_name, (long)ch->ch_pid,
 		    rq.r_peer, ch->ch_user ? ch->ch_user->u_name : "-", why);
-		reply_status(ch, &rq, st, 0, -1);
+		bchan_reply(ch, &rq, st, 0, -1);
 		return;
+	}
+	if (rq.r_type == PRIV_CONSOLE) {
+		/* One console per instance, whichever worker asks. */
+		if (ch->ch_con_name[0] != '\0' || bcon_busy(inst->i_name)) {
+			bchan_reply(ch, &rq, PRIV_BUSY, 0, -1);
+			return;
+		}
+		util_strlcpy(ch->ch_con_name, inst->i_name,
+		    sizeof(ch->ch_con_name));
 	}
 	job_start(ch, &rq, inst);
 }
@@ -251,9 +280,10 @@ void
 bchan_add(const struct priv_ctl *c, int fd)
 {
 	struct bconf	*bc;
+	struct bchan	*ch;
 	int		 i, sz = CHAN_SNDBUF;
 
-	for (i = 0; i < BROKER_MAX_CHANS && broker_chans[i].ch_fd != -1; i++)
+	for (i = 0; i < BROKER_MAX_CHANS && broker_chans[i] != NULL; i++)
 		;
 	if (i == BROKER_MAX_CHANS) {
 		log_warnx("no room for worker %ld", (long)c->c_pid);
@@ -268,11 +298,13 @@ bchan_add(const struct priv_ctl *c, int fd)
 	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	memset(&broker_chans[i], 0, sizeof(broker_chans[i]));
-	broker_chans[i].ch_fd = fd;
-	broker_chans[i].ch_jobfd = -1;
-	broker_chans[i].ch_pid = c->c_pid;
-	broker_chans[i].ch_slot = c->c_slot;
-	broker_chans[i].ch_bc = bc;
+	ch = util_xcalloc(1, sizeof(*ch));
+	broker_chans[i] = ch;
+	ch->ch_index = i;
+	ch->ch_fd = fd;
+	ch->ch_jobfd = -1;
+	ch->ch_pid = c->c_pid;
+	ch->ch_slot = c->c_slot;
+	ch->ch_bc = bc;
 	bc->bc_refs++;
 }

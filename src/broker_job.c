@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "broker.h"
+#include "domlist.h"
 #include "log.h"
 #include "resolve.h"
 #include "toolstack.h"
@@ -64,6 +65,7 @@ job_check(const struct bchan *ch, const struct priv_req *rq,
 	case PRIV_AUTH:
 		return (PRIV_OK);
 	case PRIV_LIST:
+	case PRIV_INFO:
 	case PRIV_RESOLVE:
 		if (u == NULL && !c->c_anonymous_read) {
 			*why = "the session is anonymous and anonymous_read "
@@ -72,6 +74,7 @@ job_check(const struct bchan *ch, const struct priv_req *rq,
 		}
 		break;
 	case PRIV_CONTROL:
+	case PRIV_CONSOLE:
 		if (u == NULL) {
 			*why = "the session is anonymous";
 			return (PRIV_NOAUTH);
@@ -85,7 +88,7 @@ job_check(const struct bchan *ch, const struct priv_req *rq,
 		*why = "not a job";
 		return (PRIV_DENIED);
 	}
-	if (rq->r_type == PRIV_LIST)
+	if (rq->r_type == PRIV_LIST || rq->r_type == PRIV_INFO)
 		return (PRIV_OK);
 	if (map == NULL || (*inst = instances_find(map, rq->r_name)) == NULL) {
 		*why = "no such instance in the broker's scan";
@@ -184,16 +187,54 @@ run_control(const struct bchan *ch, const struct priv_req *rq,
 {
 	const struct exec_result	*r;
 	const char			*verb = privmsg_verb_name(rq->r_verb);
-	char				 rc[32];
+	char				 rc[32], num[32];
 
-	/* The argv is ours: the verb from our table, the operand from our
-	 * scan (the file for create, the name for the rest). */
+	/*
+	 * The argv is ours: the verb from our table, the operand from our
+	 * scan (the file for create, the name for the rest), a number the
+	 * decoder range-checked, written by us (xl takes "512m" for MiB).
+	 */
+	num[0] = '\0';
+	if (rq->r_verb == PV_MEMSET)
+		(void)snprintf(num, sizeof(num), "%lldm",
+		    (long long)rq->r_number);
+	else if (rq->r_verb == PV_VCPUSET)
+		(void)snprintf(num, sizeof(num), "%lld",
+		    (long long)rq->r_number);
 	r = toolstack_run(ch->ch_bc->bc_conf, verb, rq->r_verb == PV_CREATE ?
-	    inst->i_path : inst->i_name);
+	    inst->i_path : inst->i_name, num[0] != '\0' ? num : NULL);
 	toolstack_rc(r, rc, sizeof(rc));
 	log_info("control peer=%s user=%s verb=%s instance=%s rc=%s ms=%ld",
 	    rq->r_peer, ch->ch_user->u_name, verb, inst->i_name, rc, r->ms);
 	return (toolstack_reply(r, verb, rep, out));
+}
+
+/* Is inst running?  The broker starts its console only then. */
+static size_t
+run_console_check(const struct bchan *ch, const struct instance *inst,
+    struct priv_rep *rep, char *out)
+{
+	struct domlist	dl;
+	size_t		len, i;
+
+	len = toolstack_reply(toolstack_run(ch->ch_bc->bc_conf, "list", NULL,
+	    NULL), "list", rep, out);
+	if (rep->p_status != PRIV_OK)
+		return (len);
+	rep->p_outlen = 0;
+	if (domlist_parse(out, len - sizeof(*rep), &dl) == -1) {
+		rep->p_status = PRIV_FAILED;
+		util_strlcpy(rep->p_summary, "unexpected output from list",
+		    sizeof(rep->p_summary));
+		return (sizeof(*rep));
+	}
+	rep->p_status = PRIV_NOTRUNNING;
+	for (i = 0; i < dl.d_n; i++)
+		if (dl.d_v[i].id > 0 && strcmp(dl.d_v[i].name,
+		    inst->i_name) == 0)
+			rep->p_status = PRIV_OK;
+	domlist_free(&dl);
+	return (sizeof(*rep));
 }
 
 size_t
@@ -213,7 +254,14 @@ job_run(const struct bchan *ch, const struct priv_req *rq,
 		break;
 	case PRIV_LIST:
 		len = toolstack_reply(toolstack_run(ch->ch_bc->bc_conf, "list",
-		    NULL), "list", &rep, out);
+		    NULL, NULL), "list", &rep, out);
+		break;
+	case PRIV_INFO:
+		len = toolstack_reply(toolstack_run(ch->ch_bc->bc_conf, "info",
+		    NULL, NULL), "info", &rep, out);
+		break;
+	case PRIV_CONSOLE:
+		len = run_console_check(ch, inst, &rep, out);
 		break;
 	case PRIV_RESOLVE:
 		len = run_resolve(inst, &rep, out);

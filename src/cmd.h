@@ -44,5 +44,7 @@ cmd_fn	cmd_help, cmd_version, cmd_whoami, cmd_quit;	/* cmd.c */
 cmd_fn	cmd_auth;					/* cmd_auth.c */
 cmd_fn	cmd_list_available, cmd_list_running, cmd_status, cmd_ip; /* cmd_list.c */
 cmd_fn	cmd_vm;						/* cmd_vm.c */
+cmd_fn	cmd_info;					/* cmd_info.c */
+cmd_fn	cmd_console;					/* worker_console.c */
 
 #endif

@@ -130,33 +130,53 @@ struct run {
 	int		 timed_out, reaped, lost;
 };
 
+int
+exec_tool_ok(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (path == NULL || path[0] != '/') {
+		(void)snprintf(err, errlen, "toolstack path is not absolute: %s",
+		    path == NULL ? "(null)" : path);
+		return -1;
+	}
+	/* stat(), not lstat(): /usr/sbin/xl is a symlink on Debian. */
+	if (stat(path, &st) == -1) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)snprintf(err, errlen,
+		    "%s: group or world writable, refusing to run it", path);
+		return -1;
+	}
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == -1) {
+		(void)snprintf(err, errlen, "%s: not executable: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* What must hold before anything is forked. */
 static int
 check_tool(const char *path, char *const argv[], long timeout_ms,
     struct exec_result *res, long long start)
 {
-	struct stat	st;
+	char	why[ARGO_ERR_LEN];
 
-	if (path == NULL || path[0] != '/')
-		return set_error(res, start, "toolstack path is not absolute: %s",
-		    path == NULL ? "(null)" : path, 0);
+	if (exec_tool_ok(path, why, sizeof(why)) == -1)
+		return set_error(res, start, "%s", why, 0);
 	if (argv == NULL || argv[0] == NULL)
 		return set_error(res, start, "%s: empty argument vector", path,
 		    0);
 	if (timeout_ms <= 0)
 		return set_error(res, start, "%s: timeout must be positive",
 		    path, 0);
-	/* stat(), not lstat(): /usr/sbin/xl is a symlink on Debian. */
-	if (stat(path, &st) == -1)
-		return set_error(res, start, "%s: %s", path, errno);
-	if (!S_ISREG(st.st_mode))
-		return set_error(res, start, "%s: not a regular file", path, 0);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return set_error(res, start,
-		    "%s: group or world writable, refusing to run it", path, 0);
-	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == -1)
-		return set_error(res, start, "%s: not executable: %s", path,
-		    errno);
 	return 0;
 }
 

@@ -44,6 +44,12 @@ struct exec_result {
 int	exec_run(const char *path, char *const argv[], long timeout_ms,
 	    struct exec_result *res);
 
+/*
+ * Whether path may be run: absolute, a regular file (after links), not
+ * group or world writable, executable.  0, or -1 with the reason in err.
+ */
+int	exec_tool_ok(const char *path, char *err, size_t errlen);
+
 /* Internal to exec*.c. */
 struct exec_stream {
 	int	 fd;		/* read end, -1 once at EOF */

@@ -64,6 +64,20 @@ wordbytes(const char *s, size_t n)
 	return (1);
 }
 
+/* The operand a verb takes: a number in its range, or none at all. */
+static int
+number_ok(uint32_t verb, int64_t n)
+{
+	switch (verb) {
+	case PV_MEMSET:
+		return (n >= PRIV_MEMSET_MIN && n <= PRIV_MEMSET_MAX);
+	case PV_VCPUSET:
+		return (n >= PRIV_VCPUSET_MIN && n <= PRIV_VCPUSET_MAX);
+	default:
+		return (n == 0);
+	}
+}
+
 #define BAD(msg) do {						\
 	(void)snprintf(why, whylen, "%s", (msg));		\
 	return (-1);						\
@@ -97,13 +111,17 @@ privmsg_decode_req(const void *buf, size_t len, struct priv_req *rq,
 		BAD("unterminated or unpadded string");
 	if (peer == 0 || !printable(rq->r_peer, (size_t)peer))
 		BAD("bad peer");
-	if (rq->r_number != 0)
+	if (rq->r_type != PRIV_CONSOLE_END && rq->r_number2 != 0)
+		BAD("bad number");
+	if (rq->r_type != PRIV_CONTROL && rq->r_type != PRIV_CONSOLE_END &&
+	    rq->r_number != 0)
 		BAD("bad number");
 	if (rq->r_type != PRIV_CONTROL && rq->r_verb != 0)
 		BAD("verb outside a control request");
 	if (rq->r_type != PRIV_AUTH && (user != 0 || pw != 0))
 		BAD("credentials outside an auth request");
-	wants_name = rq->r_type == PRIV_RESOLVE || rq->r_type == PRIV_CONTROL;
+	wants_name = rq->r_type == PRIV_RESOLVE || rq->r_type == PRIV_CONTROL ||
+	    rq->r_type == PRIV_CONSOLE;
 	if (!wants_name && name != 0)
 		BAD("instance name where none belongs");
 	if (wants_name && !xencfg_name_valid(rq->r_name, (size_t)name))
@@ -130,6 +148,14 @@ privmsg_decode_req(const void *buf, size_t len, struct priv_req *rq,
 	case PRIV_CONTROL:
 		if (rq->r_verb < PV_CREATE || rq->r_verb >= PV_VERB_MAX)
 			BAD("unknown verb");
+		if (!number_ok(rq->r_verb, rq->r_number))
+			BAD("bad number");
+		if (rq->r_flags != 0)
+			BAD("bad flags");
+		break;
+	case PRIV_CONSOLE_END:
+		if (rq->r_number < 0 || rq->r_number2 < 0)
+			BAD("bad byte count");
 		/* FALLTHROUGH */
 	default:
 		if (rq->r_flags != 0)
@@ -258,8 +284,21 @@ privmsg_verb_name(uint32_t verb)
 {
 	static const char *const names[PV_VERB_MAX] = {
 		NULL, "create", "shutdown", "reboot", "destroy", "pause",
-		"unpause",
+		"unpause", "mem-set", "vcpu-set",
 	};
 
 	return (verb < PV_VERB_MAX ? names[verb] : NULL);
+}
+
+const char *
+privmsg_type_name(const struct priv_req *rq)
+{
+	static const char *const names[PRIV_TYPE_MAX] = {
+		NULL, "auth", "scan", "list", "resolve", NULL, "info",
+		"console", "console-end",
+	};
+
+	if (rq->r_type == PRIV_CONTROL)
+		return (privmsg_verb_name(rq->r_verb));
+	return (rq->r_type < PRIV_TYPE_MAX ? names[rq->r_type] : NULL);
 }

@@ -17,6 +17,11 @@
 #define PRIV_MAGIC	0x41524731u	/* "ARG1" */
 #define PRIV_PEER_MAX	64		/* the peer address, as logged */
 #define PRIV_SUMMARY_MAX 256
+/* The ranges of mem-set (MiB) and vcpu-set (vCPUs), DESIGN.md 3. */
+#define PRIV_MEMSET_MIN	16
+#define PRIV_MEMSET_MAX	4194304
+#define PRIV_VCPUSET_MIN 1
+#define PRIV_VCPUSET_MAX 512
 
 /* What a worker may ask.  Nothing else exists. */
 enum priv_type {
@@ -24,7 +29,10 @@ enum priv_type {
 	PRIV_SCAN,		/* freshen the instance map (and a watch) */
 	PRIV_LIST,		/* TOOL list: the running domains */
 	PRIV_RESOLVE,		/* r_name's addresses */
-	PRIV_CONTROL,		/* r_verb on instance r_name */
+	PRIV_CONTROL,		/* r_verb on instance r_name (r_number) */
+	PRIV_INFO,		/* TOOL info: the host's facts */
+	PRIV_CONSOLE,		/* attach to r_name's console: a pty back */
+	PRIV_CONSOLE_END,	/* detached: r_number bytes in, r_number2 out */
 	PRIV_TYPE_MAX
 };
 
@@ -36,6 +44,8 @@ enum priv_verb {
 	PV_DESTROY,
 	PV_PAUSE,
 	PV_UNPAUSE,
+	PV_MEMSET,		/* TOOL mem-set NAME <r_number>m */
+	PV_VCPUSET,		/* TOOL vcpu-set NAME <r_number> */
 	PV_VERB_MAX
 };
 
@@ -53,7 +63,8 @@ struct priv_req {
 	uint32_t	r_verb;
 	uint32_t	r_flags;
 	uint64_t	r_session;	/* the worker's session number */
-	int64_t		r_number;	/* reserved: 0 */
+	int64_t		r_number;	/* mem-set MiB, vcpu-set count, bytes in */
+	int64_t		r_number2;	/* console end: bytes out; else 0 */
 	char		r_peer[PRIV_PEER_MAX];
 	char		r_user[ARGO_MAX_NAME + 1];
 	char		r_name[ARGO_MAX_NAME + 1];
@@ -70,6 +81,8 @@ enum priv_status {
 	PRIV_NOAUTH,		/* needs an account */
 	PRIV_DENIED,		/* the account may not */
 	PRIV_NOSUCH,		/* no such instance for this account */
+	PRIV_NOTRUNNING,	/* console: the instance is not running */
+	PRIV_BUSY,		/* console: another session is attached */
 	PRIV_STATUS_MAX
 };
 
@@ -121,5 +134,7 @@ int	privmsg_send(int sock, const void *buf, size_t len, int fd, int flags);
 long	privmsg_recv(int sock, void *buf, size_t len, int *fdp, int flags);
 
 const char *privmsg_verb_name(uint32_t verb);
+/* "list", "console", ... or the verb for a control request (for logs). */
+const char *privmsg_type_name(const struct priv_req *rq);
 
 #endif

@@ -32,8 +32,10 @@
 #define SESSION_OUT_FLUSH (64 * 1024)	/* write out what is pending */
 #define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* pending bytes, at most */
 #define SESSION_STOP_MS	((ARGO_STOP_GRACE - 1) * 1000L)
+#define SESSION_RBUF	(64 * 1024)	/* console mode's leftovers fit */
 
 static uint64_t	sessions;	/* this worker's, numbered for the broker */
+static unsigned char rbuf[SESSION_RBUF];
 
 static void
 out_append(struct session *s, const char *p, size_t n)
@@ -62,6 +64,12 @@ out_append(struct session *s, const char *p, size_t n)
 	}
 	memcpy(s->s_out + s->s_outlen, p, n);
 	s->s_outlen += n;
+}
+
+void
+session_raw(struct session *s, const char *p, size_t n)
+{
+	out_append(s, p, n);
 }
 
 void
@@ -237,12 +245,11 @@ session_run(const struct config *c, int fd, const char *peer)
 {
 	struct session	 s;
 	struct linebuf	*lb;
-	unsigned char	 rbuf[4096];
 	struct pollfd	 pfd[2];
 	sigset_t	 waitmask;
 	long long	 deadline, stop_deadline = 0, now;
 	ssize_t		 n;
-	size_t		 off, used, linelen;
+	size_t		 off, used, linelen, rbuf_used = 0;
 	const char	*line;
 
 	memset(&s, 0, sizeof(s));
@@ -250,6 +257,9 @@ session_run(const struct config *c, int fd, const char *peer)
 	ask_session(++sessions, peer);
 	s.s_fd = fd;
 	s.s_conf = c;
+	s.s_console = -1;
+	s.s_pending = rbuf;
+	s.s_pendcap = sizeof(rbuf);
 	util_strlcpy(s.s_peer, peer, sizeof(s.s_peer));
 	lb = util_xmalloc(sizeof(*lb));
 	lb_init(lb);
@@ -295,6 +305,8 @@ session_run(const struct config *c, int fd, const char *peer)
 		if (pfd[0].revents == 0)
 			continue;
 		n = recv(fd, rbuf, sizeof(rbuf), 0);
+		if (n > 0 && (size_t)n > rbuf_used)
+			rbuf_used = (size_t)n;
 		if (n == 0) {
 			s.s_reason = "eof";
 			break;
@@ -314,6 +326,18 @@ session_run(const struct config *c, int fd, const char *peer)
 				if (is_blank(line, linelen))
 					break;	/* blank: no reply */
 				handle_line(&s, line, linelen);
+				deadline = util_now_ms() +
+				    (long long)c->c_idle_timeout * 1000;
+				if (s.s_console == -1)
+					break;
+				/* The rest of rbuf is the console's first. */
+				s.s_npending = (size_t)n - off - used;
+				memmove(rbuf, rbuf + off + used, s.s_npending);
+				console_run(&s);
+				rbuf_used = sizeof(rbuf);	/* all of it, maybe */
+				/* And what follows the escape, ours again. */
+				n = (ssize_t)s.s_npending;
+				off = used = 0;
 				deadline = util_now_ms() +
 				    (long long)c->c_idle_timeout * 1000;
 				break;
@@ -343,5 +367,5 @@ session_run(const struct config *c, int fd, const char *peer)
 	free(s.s_out);
 	explicit_bzero(lb, sizeof(*lb));	/* it held a password */
 	free(lb);
-	explicit_bzero(rbuf, sizeof(rbuf));
+	explicit_bzero(rbuf, rbuf_used);	/* it held a password */
 }

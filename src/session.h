@@ -21,10 +21,16 @@ struct session {
 	const char		*s_reason;	/* why the session ended */
 	char			*s_out;		/* pending reply bytes */
 	size_t			 s_outlen, s_outcap;
+	int			 s_console;	/* a console to relay, or -1 */
+	unsigned char		*s_pending;	/* client bytes read, not yet */
+	size_t			 s_npending;	/* looked at (console mode) */
+	size_t			 s_pendcap;
 };
 
 /* Serve the admitted connection fd until it ends; logs start and end. */
 void	session_run(const struct config *c, int fd, const char *peer);
+/* worker_console.c: relay s->s_console until it ends, then 300 DONE. */
+void	console_run(struct session *s);
 
 /* Reply helpers: "200 OK", a body line (escaped), "300 DONE", "400 ...". */
 void	session_ok(struct session *s);
@@ -37,6 +43,8 @@ void	session_error(struct session *s, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Toolstack output as body lines: reply codes escaped, control bytes '?'. */
 void	session_body_text(struct session *s, const char *buf, size_t len);
+/* Bytes as they are (console mode). */
+void	session_raw(struct session *s, const char *p, size_t n);
 /* Send what is pending; -1 when the peer is gone or stopped reading. */
 int	session_flush(struct session *s);
 

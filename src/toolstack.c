@@ -18,14 +18,16 @@
 static struct exec_result	result;
 
 const struct exec_result *
-toolstack_run(const struct config *c, const char *verb, const char *arg)
+toolstack_run(const struct config *c, const char *verb, const char *arg,
+    const char *arg2)
 {
-	char	*argv[4];
+	char	*argv[5];
 
 	argv[0] = c->c_toolstack;
 	argv[1] = (char *)(uintptr_t)verb;
 	argv[2] = (char *)(uintptr_t)arg;
-	argv[3] = NULL;
+	argv[3] = arg != NULL ? (char *)(uintptr_t)arg2 : NULL;
+	argv[4] = NULL;
 	(void)exec_run(c->c_toolstack, argv,
 	    (long)c->c_toolstack_timeout * 1000, &result);
 	return (&result);

@@ -11,11 +11,11 @@
 #include "privmsg.h"
 
 /*
- * Run `TOOL verb [arg]` under the configured timeout.  The result lives
- * in a per-process buffer, valid until the next call.
+ * Run `TOOL verb [arg [arg2]]` under the configured timeout.  The result
+ * lives in a per-process buffer, valid until the next call.
  */
 const struct exec_result *toolstack_run(const struct config *c,
-	    const char *verb, const char *arg);
+	    const char *verb, const char *arg, const char *arg2);
 /* "0", "timeout", "signal-9", "error": the audit's rc= field. */
 void	toolstack_rc(const struct exec_result *r, char *buf, size_t len);
 /*

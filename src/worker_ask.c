@@ -104,6 +104,12 @@ ask_fail_reply(struct session *s, const struct priv_rep *rep)
 	case PRIV_NOSUCH:
 		session_error(s, "NO SUCH INSTANCE");
 		break;
+	case PRIV_NOTRUNNING:
+		session_error(s, "NOT RUNNING");
+		break;
+	case PRIV_BUSY:
+		session_error(s, "CONSOLE BUSY");
+		break;
 	default:
 		session_error(s, "TOOLSTACK FAILED: cannot run the toolstack");
 		break;

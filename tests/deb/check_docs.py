@@ -42,8 +42,8 @@ SECTIONS = ["server", "allow", "user NAME"]
 
 COMMANDS = ["help", "version", "auth", "whoami", "list available",
             "list running", "status", "ip", "start", "boot", "create",
-            "shutdown", "reboot", "destroy", "pause", "unpause", "exit",
-            "quit"]
+            "shutdown", "reboot", "destroy", "pause", "unpause", "info",
+            "console", "mem-set", "vcpu-set", "exit", "quit"]
 OPTIONS = ["c", "d", "f", "H", "h", "p", "t", "V"]
 
 passed = failed = 0

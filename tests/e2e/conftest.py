@@ -68,7 +68,8 @@ LONG_NAME = "this-is-a-rather-long-instance-name.example.org"
 HELP_USAGES = [
     "help", "version", "auth USER PASSWORD", "whoami", "list available",
     "list running", "status NAME", "ip NAME", "start NAME", "shutdown NAME",
-    "reboot NAME", "destroy NAME", "pause NAME", "unpause NAME", "exit",
+    "reboot NAME", "destroy NAME", "pause NAME", "unpause NAME", "info",
+    "console NAME", "mem-set NAME MIB", "vcpu-set NAME N", "exit",
 ]
 
 

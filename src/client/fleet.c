@@ -1,0 +1,379 @@
+/*
+ * fleet.c: the poll loop that runs one command on many hosts.
+ *
+ * Each host is a small state machine: dial (lookup, connect), then with
+ * -u the `auth` line and its reply, then the command and `quit` in one
+ * write (pipelined, as DESIGN.md section 2 allows), the reply, and the
+ * `300 BYE` that lets the server close first.  The command is sent only
+ * after a successful login, so it never runs on an account other than the
+ * one asked for.  A host's deadline covers all of it; once the reply is
+ * in, running out of time waiting for `300 BYE` no longer changes the
+ * outcome.  At most -j hosts are in flight; the next starts as soon as
+ * one is finished.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "fleet.h"
+#include "net.h"
+#include "out.h"
+#include "reply.h"
+#include "xutil.h"
+
+enum job_state { J_WAIT, J_DIAL, J_AUTH, J_REPLY, J_BYE, J_DONE };
+
+struct job {
+	size_t		 j_index;
+	enum job_state	 j_state;
+	struct dial	 j_dial;
+	int		 j_fd;
+	long long	 j_deadline;
+	struct reader	 j_in;
+	struct reply	 j_reply;
+	char		*j_out;		/* to send; may hold the password */
+	size_t		 j_outlen;
+	size_t		 j_outoff;
+	int		 j_status;
+};
+
+static const struct host	*f_hosts;
+static const struct request	*f_rq;
+static const struct opts	*f_opts;
+static int			 f_worst;
+
+static void
+drop_out(struct job *j)
+{
+	xfree_secret(j->j_out, j->j_outlen);
+	j->j_out = NULL;
+	j->j_outlen = j->j_outoff = 0;
+}
+
+static void
+queue(struct job *j, const char *a, size_t alen, const char *b, size_t blen,
+    const char *c, size_t clen)
+{
+	drop_out(j);
+	j->j_outlen = alen + blen + clen;
+	j->j_out = xmalloc(j->j_outlen);
+	memcpy(j->j_out, a, alen);
+	memcpy(j->j_out + alen, b, blen);
+	memcpy(j->j_out + alen + blen, c, clen);
+}
+
+static void
+queue_auth(struct job *j)
+{
+	const char	*u = f_rq->rq_user, *p = f_rq->rq_pass;
+	size_t		 ul = strlen(u), pl = strlen(p);
+	char		*line = xmalloc(5 + ul + 1);
+
+	memcpy(line, "auth ", 5);
+	memcpy(line + 5, u, ul);
+	line[5 + ul] = ' ';
+	queue(j, line, 6 + ul, p, pl, "\n", 1);
+	free(line);
+}
+
+/* Is the command's first word w? */
+static int
+first_word(const char *w)
+{
+	size_t	n = strlen(w);
+
+	return (strncasecmp(f_rq->rq_line, w, n) == 0 &&
+	    (f_rq->rq_line[n] == '\0' || argo_is_blank(f_rq->rq_line[n])));
+}
+
+static void
+queue_command(struct job *j)
+{
+	static const char	 quit[] = "\nquit\n";
+	const char		*w = f_rq->rq_line;
+
+	/* After a `quit` of its own the server would not read ours. */
+	if (first_word("quit") || first_word("exit"))
+		queue(j, w, f_rq->rq_len, "\n", 1, "", 0);
+	else
+		queue(j, w, f_rq->rq_len, quit, sizeof(quit) - 1, "", 0);
+}
+
+static void
+finish(struct job *j, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+finish(struct job *j, int status, const char *fmt, ...)
+{
+	char	msg[ARGO_CLIENT_ERR + 64];
+	va_list	ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		out_error(j->j_index, "%s", msg);
+	}
+	if (j->j_fd != -1)
+		(void)close(j->j_fd);
+	j->j_fd = -1;
+	dial_stop(&j->j_dial);
+	reader_free(&j->j_in);
+	drop_out(j);
+	j->j_state = J_DONE;
+	if (status > f_worst)
+		f_worst = status;
+	out_done(j->j_index);
+}
+
+/* After any progress of the dial. */
+static void
+dialed(struct job *j)
+{
+	switch (j->j_dial.d_state) {
+	case DIAL_OPEN:
+		j->j_fd = dial_take(&j->j_dial);
+		dial_stop(&j->j_dial);
+		reader_init(&j->j_in);
+		memset(&j->j_reply, 0, sizeof(j->j_reply));
+		if (f_rq->rq_user != NULL) {
+			queue_auth(j);
+			j->j_state = J_AUTH;
+		} else {
+			queue_command(j);
+			j->j_state = J_REPLY;
+		}
+		break;
+	case DIAL_FAILED:
+		finish(j, ARGO_EXIT_UNREACHABLE, "%s", j->j_dial.d_err);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+start(struct job *j)
+{
+	j->j_deadline = xnow_ms() + (long long)f_opts->o_timeout * 1000;
+	j->j_state = J_DIAL;
+	dial_start(&j->j_dial, &f_hosts[j->j_index]);
+	dialed(j);
+}
+
+/* One line of the reply; the job may be finished after it. */
+static void
+line(struct job *j, const char *l, size_t len)
+{
+	enum reply_ev	ev;
+
+	if (j->j_state == J_BYE)
+		return;		/* 300 BYE or anything: EOF decides */
+	ev = reply_line(&j->j_reply, l, len);
+	if (ev == RP_BAD) {
+		finish(j, ARGO_EXIT_UNREACHABLE, "protocol error: "
+		    "unexpected line \"%.60s\"", l);
+		return;
+	}
+	if (ev == RP_ERROR) {
+		/* Nothing more to send but our goodbye. */
+		queue(j, "quit\n", 5, "", 0, "", 0);
+		j->j_status = ARGO_EXIT_REFUSED;
+		j->j_state = J_BYE;
+		out_error(j->j_index, "%s", l);
+		return;
+	}
+	if (j->j_state == J_AUTH) {
+		if (ev == RP_END) {
+			queue_command(j);
+			j->j_state = J_REPLY;
+		}
+		return;		/* auth has no body */
+	}
+	if (ev == RP_BODY && out_body(j->j_index, l, len) == -1)
+		finish(j, ARGO_EXIT_UNREACHABLE, "reply longer than %d MiB",
+		    ARGO_CLIENT_MAX_REPLY / (1024 * 1024));
+	else if (ev == RP_END) {
+		j->j_status = ARGO_EXIT_OK;
+		j->j_state = J_BYE;
+	}
+}
+
+static void
+closed(struct job *j, const char *why)
+{
+	if (j->j_state == J_BYE)
+		finish(j, j->j_status, NULL);
+	else if (j->j_reply.rp_inbody)
+		finish(j, ARGO_EXIT_UNREACHABLE, "%s before the reply ended",
+		    why);
+	else
+		finish(j, ARGO_EXIT_UNREACHABLE, "%s without a reply", why);
+}
+
+static void
+io(struct job *j, short revents)
+{
+	char	*l, *space;
+	size_t	 room, len;
+	ssize_t	 n;
+	int	 r;
+
+	if (j->j_state == J_DIAL) {
+		dial_check_connect(&j->j_dial);
+		dialed(j);
+		return;
+	}
+	if ((revents & POLLOUT) && j->j_outoff < j->j_outlen) {
+		n = send(j->j_fd, j->j_out + j->j_outoff,
+		    j->j_outlen - j->j_outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			j->j_outoff += (size_t)n;
+		else if (n == -1 && errno != EAGAIN && errno != EINTR)
+			j->j_outoff = j->j_outlen;	/* read what it said */
+		if (j->j_outoff == j->j_outlen)
+			drop_out(j);
+	}
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+		return;
+	space = reader_space(&j->j_in, &room);
+	n = recv(j->j_fd, space, room, MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		reader_commit(&j->j_in, (size_t)n);
+	while (j->j_state != J_DONE && (r = reader_line(&j->j_in, &l,
+	    &len)) != 0) {
+		if (r == -1) {
+			finish(j, ARGO_EXIT_UNREACHABLE, "reply line longer "
+			    "than %d bytes", ARGO_CLIENT_MAX_RLINE);
+			return;
+		}
+		line(j, l, len);
+	}
+	if (j->j_state == J_DONE)
+		return;
+	if (n == 0)
+		closed(j, "connection closed");
+	else if (n == -1)
+		closed(j, strerror(errno));
+}
+
+static void
+expire(struct job *j)
+{
+	if (j->j_state == J_BYE)
+		finish(j, j->j_status, NULL);
+	else
+		finish(j, ARGO_EXIT_UNREACHABLE, "timed out after %d s",
+		    f_opts->o_timeout);
+}
+
+/* The events job j waits for, or 0 if it waits for a lookup. */
+static short
+wanted(const struct job *j, int *fd)
+{
+	if (j->j_state == J_DIAL) {
+		*fd = j->j_dial.d_fd;
+		return (j->j_dial.d_state == DIAL_CONNECTING ? POLLOUT : 0);
+	}
+	*fd = j->j_fd;
+	return (POLLIN | (j->j_outoff < j->j_outlen ? POLLOUT : 0));
+}
+
+int
+fleet_run(const struct host *hosts, size_t n, const struct request *rq,
+    const struct opts *o)
+{
+	struct job	 *jobs, **act;
+	struct pollfd	 *pfd;
+	size_t		  next = 0, nact = 0, i, k, np;
+	long long	  now, wait;
+	int		  lookups;
+
+	f_hosts = hosts;
+	f_rq = rq;
+	f_opts = o;
+	f_worst = ARGO_EXIT_OK;
+	jobs = xmalloc(n * sizeof(*jobs));
+	memset(jobs, 0, n * sizeof(*jobs));
+	act = xmalloc((size_t)o->o_jobs * sizeof(*act));
+	pfd = xmalloc(((size_t)o->o_jobs + 1) * sizeof(*pfd));
+	out_init(hosts, n, o->o_ordered);
+	for (i = 0; i < n; i++) {
+		jobs[i].j_index = i;
+		jobs[i].j_fd = -1;
+		jobs[i].j_dial.d_fd = -1;
+	}
+	for (;;) {
+		/* Drop the finished, start the next ones. */
+		for (i = k = 0; i < nact; i++)
+			if (act[i]->j_state != J_DONE)
+				act[k++] = act[i];
+		nact = k;
+		while (nact < (size_t)o->o_jobs && next < n) {
+			start(&jobs[next]);
+			if (jobs[next].j_state != J_DONE)
+				act[nact++] = &jobs[next];
+			next++;
+		}
+		if (nact == 0)
+			break;
+		now = xnow_ms();
+		wait = -1;
+		lookups = 0;
+		np = 1;
+		for (i = 0; i < nact; i++) {
+			pfd[np].events = wanted(act[i], &pfd[np].fd);
+			if (pfd[np].events == 0)
+				lookups = 1;
+			pfd[np].revents = 0;
+			np++;
+			if (wait == -1 || act[i]->j_deadline - now < wait)
+				wait = act[i]->j_deadline - now;
+		}
+		pfd[0].fd = lookups ? net_notify_fd() : -1;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		if (wait < 0)
+			wait = 0;
+		if (poll(pfd, np, wait > 60000 ? 60000 : (int)wait) == -1) {
+			if (errno == EINTR)
+				continue;
+			xdie(ARGO_EXIT_OSERR, "poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents != 0) {
+			net_notify_drain();
+			for (i = 0; i < nact; i++)
+				if (act[i]->j_state == J_DIAL &&
+				    act[i]->j_dial.d_state == DIAL_LOOKUP) {
+					dial_check_lookup(&act[i]->j_dial);
+					dialed(act[i]);
+				}
+		}
+		for (i = 0; i < nact; i++)
+			if (pfd[i + 1].revents != 0 &&
+			    act[i]->j_state != J_DONE &&
+			    pfd[i + 1].fd != -1)
+				io(act[i], pfd[i + 1].revents);
+		now = xnow_ms();
+		for (i = 0; i < nact; i++)
+			if (act[i]->j_state != J_DONE &&
+			    now >= act[i]->j_deadline)
+				expire(act[i]);
+	}
+	free(pfd);
+	free(act);
+	free(jobs);
+	if (out_finish() == -1)
+		xdie(ARGO_EXIT_OSERR, "stdout: %s", strerror(errno));
+	return (f_worst);
+}
