@@ -70,6 +70,9 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libargo.a | $(B)/fuzz
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 		$(B)/libargo.a $(LIBS)
 
+# The argo client (src/client/): its build and tests are in client.mk.
+-include src/client/client.mk
+
 # ---------------------------------------------------------------- tests
 
 # Installs what the build and the tests need when it is missing (as root,
