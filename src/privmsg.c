@@ -246,6 +246,8 @@ privmsg_recv(int sock, void *buf, size_t len, int *fdp, int flags)
 	int		 fd, kept = -1;
 	size_t		 i, nfd;
 
+	if (fdp != NULL)
+		*fdp = -1;
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = buf;
 	iov.iov_len = len;
