@@ -136,8 +136,8 @@ def test_dryrun_global_option(fake):
     assert fake.domids() == [3]
 
 
-@pytest.mark.parametrize('verb', ['save', 'restore', 'console', 'migrate',
-                                  'vcpu-list', 'mem-set'])
+@pytest.mark.parametrize('verb', ['save', 'restore', 'migrate', 'vcpu-list',
+                                  'mem-max'])
 def test_not_simulated(fake, verb):
     r = fake.xl(verb, 'web1')
     assert (r.rc, r.out, r.err) == (125, '', 'fake-xen: %s is not simulated\n'
