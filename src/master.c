@@ -249,6 +249,29 @@ stop_broker(struct master *m)
 	}
 }
 
+/* Its socket closed: it is exiting; reap it (a second at most). */
+static void
+reap_broker(struct master *m)
+{
+	struct timespec	ts = { 0, 10 * 1000 * 1000 };
+	int		i, st;
+
+	for (i = 0; i < 100 && m->m_broker != 0; i++) {
+		if (waitpid(m->m_broker, &st, WNOHANG) == m->m_broker) {
+			m->m_broker = 0;
+			m->m_broker_status = st;
+			return;
+		}
+		(void)nanosleep(&ts, NULL);
+	}
+	if (m->m_broker != 0) {
+		(void)kill(m->m_broker, SIGKILL);
+		if (waitpid(m->m_broker, &st, 0) == m->m_broker)
+			m->m_broker_status = st;
+		m->m_broker = 0;
+	}
+}
+
 static void
 broker_died(const struct master *m)
 {
@@ -329,8 +352,11 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 				log_relay_drain(m.m_relay[0]);
 			if (pfd[2].revents & POLLIN)
 				ctl_read(&m);
-			if (pfd[2].revents & (POLLHUP | POLLERR))
-				pfd[2].fd = -1;	/* the reaper tells why */
+			if (pfd[2].revents & (POLLHUP | POLLERR)) {
+				/* Gone: spawn nothing more, and say why. */
+				pfd[2].fd = -1;
+				reap_broker(&m);
+			}
 		}
 		if (got_chld) {
 			got_chld = 0;

@@ -124,10 +124,10 @@ close_span(unsigned int lo, unsigned int hi)
 void
 util_closefrom_except(const int *keep, size_t n)
 {
-	int	k[16], i, j, nk = 0, lo = 3, tmp;
+	int	k[32], i, j, nk = 0, lo = 3, tmp;
 
-	/* The kept ones, sorted, above 2 (at most 16 of them). */
-	for (i = 0; i < (int)n && nk < 16; i++)
+	/* The kept ones, sorted, above 2 (at most 32 of them). */
+	for (i = 0; i < (int)n && nk < 32; i++)
 		if (keep[i] > 2)
 			k[nk++] = keep[i];
 	for (i = 1; i < nk; i++)

@@ -16,7 +16,7 @@ int	 util_streq_ct(const char *a, const char *b);
 /* Numeric host of a sockaddr, v4-mapped v6 shown as v4. */
 void	 util_addrstr(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t buflen);
-/* Close every descriptor from 3 up except those in keep (at most 16). */
+/* Close every descriptor from 3 up except those in keep (at most 32). */
 void	 util_closefrom_except(const int *keep, size_t n);
 /*
  * Zero 32 KiB of stack below the caller: called right after parsing the

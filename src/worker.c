@@ -10,6 +10,7 @@
  * then max_clients and max_per_host, counted on the scoreboard.  A refusal
  * is one line written without blocking, then close.
  */
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -131,25 +132,63 @@ refuse(int fd, const char *line)
 }
 
 /*
- * ppoll() that finds a listener ready returns with the old mask restored
- * and a signal sent meanwhile still pending, its handler not run.  A worker
- * that had no CPU across a reload or a stop would otherwise accept a
- * session begun after "reload: ... loaded" (on the old configuration) or
- * after "stopping".  So look before accepting.
+ * epoll_pwait() that finds a listener ready returns with the old mask
+ * restored and a signal sent meanwhile still pending, its handler not run.
+ * A worker that had no CPU across a reload or a stop would otherwise
+ * accept a session begun after "reload: ... loaded" (on the old
+ * configuration) or after "stopping".  So look before accepting: those
+ * mean leave at once (the workers of the new generation, or nobody, take
+ * the client).
+ */
+static int
+must_stop(const struct board *b, int generation)
+{
+	sigset_t	pending;
+
+	if (worker_stop ||
+	    __atomic_load_n(&b->b_generation, __ATOMIC_ACQUIRE) != generation)
+		return (1);
+	return (sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGTERM) == 1);
+}
+
+/*
+ * Retiring (a surplus idle worker, or one that served its share) waits
+ * for the session at hand: only one idle worker is woken per connection
+ * (EPOLLEXCLUSIVE), so one that left without accepting would strand the
+ * client until the next connection woke another.
  */
 static int
 must_leave(const struct board *b, int slot, int generation)
 {
 	sigset_t	pending;
 
-	if (worker_stop || worker_retire ||
-	    __atomic_load_n(&b->b_generation, __ATOMIC_ACQUIRE) != generation ||
+	if (must_stop(b, generation) || worker_retire ||
 	    b->b_slots[slot].s_sessions >= ARGO_MAX_SESSIONS_PER_WORKER)
 		return (1);
-	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 ||
-	    sigismember(&pending, SIGUSR1) == 1))
-		return (1);
-	return (0);
+	return (sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGUSR1) == 1);
+}
+
+/*
+ * The master spawns spares when the pool runs thin; it looks at the
+ * scoreboard every second anyway, so it is woken only when half the
+ * spares are in use: a message per session would cost it a wake-up each.
+ */
+static void
+tell_master(const struct board *b, const struct config *c, int notify_fd)
+{
+	int	i, idle = 0;
+
+	for (i = 0; i <= ARGO_HARD_MAX_CLIENTS; i++)
+		if (b->b_slots[i].s_pid != 0 && __atomic_load_n(
+		    &b->b_slots[i].s_state, __ATOMIC_ACQUIRE) == SLOT_IDLE)
+			idle++;
+	if (idle > c->c_workers / 2)
+		return;
+	if (write(notify_fd, "b", 1) == -1) {
+		/* Full pipe: the master is already awake. */
+	}
 }
 
 static void
@@ -185,11 +224,11 @@ serve(const struct config *c, struct board *b, int slot, int fd,
 
 /* Everything that must hold before the first accept(). */
 static void
-enter(struct config *conf, const struct worker_env *env)
+enter(struct config *conf, const struct worker_env *env, int ep)
 {
 	struct rlimit	rl = { 0, 0 };
 	char		err[ARGO_ERR_LEN];
-	int		keep[CONFIG_MAX_LISTEN + 3];
+	int		keep[CONFIG_MAX_LISTEN + 4];
 	size_t		i, n = 0;
 	pid_t		master = getppid();
 
@@ -207,6 +246,7 @@ enter(struct config *conf, const struct worker_env *env)
 	keep[n++] = env->we_notify;
 	keep[n++] = env->we_broker;
 	keep[n++] = env->we_relay;
+	keep[n++] = ep;
 	log_to_relay(env->we_relay);
 	/* Not the broker's control socket, not another worker's anything. */
 	log_closefrom_except(keep, n);
@@ -225,13 +265,14 @@ worker_main(struct config *conf, const struct worker_env *env)
 {
 	struct sigaction	 sa;
 	sigset_t		 waitmask;
-	struct pollfd		 pfd[CONFIG_MAX_LISTEN];
+	struct epoll_event	 ev[CONFIG_MAX_LISTEN];
 	struct sockaddr_storage	 ss;
 	struct listeners	*l = env->we_l;
 	struct board		*b = env->we_board;
 	socklen_t		 sslen;
 	size_t			 i;
-	int			 fd, slot = env->we_slot;
+	int			 fd, n, k, ep, slot = env->we_slot;
+	int			 leaving, lastlook = 0;
 	int			 generation = env->we_generation;
 
 	memset(&sa, 0, sizeof(sa));
@@ -255,28 +296,48 @@ worker_main(struct config *conf, const struct worker_env *env)
 		sigaddset(&m, SIGUSR1);
 		sigprocmask(SIG_SETMASK, &m, NULL);
 	}
-	enter(conf, env);
-
+	/*
+	 * One epoll instance per worker, every listener EPOLLEXCLUSIVE: a
+	 * connection wakes one idle worker, not all of them.  Made before
+	 * the filter, which allows epoll_pwait but not epoll_create1.
+	 */
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
 	for (i = 0; i < l->l_n; i++) {
-		pfd[i].fd = l->l_fd[i];
-		pfd[i].events = POLLIN;
+		memset(&ev[0], 0, sizeof(ev[0]));
+		ev[0].events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev[0].data.u32 = (uint32_t)i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, l->l_fd[i], &ev[0]) == -1)
+			fatal("epoll_ctl");
 	}
+	enter(conf, env, ep);
+
 	for (;;) {
-		if (must_leave(b, slot, generation))
+		if (must_stop(b, generation))
+			_exit(0);
+		/*
+		 * Retiring: one last look, without waiting, and serve the
+		 * client we may have been woken for; then go.
+		 */
+		if ((leaving = must_leave(b, slot, generation)) && lastlook)
 			_exit(0);
 		set_state(b, slot, SLOT_IDLE);
-		if (ppoll(pfd, l->l_n, NULL, &waitmask) == -1) {
+		n = epoll_pwait(ep, ev, (int)l->l_n, leaving ? 0 : -1,
+		    leaving ? NULL : &waitmask);
+		lastlook = leaving;
+		if (n == -1) {
 			if (errno != EINTR)
-				log_warn("poll");
+				log_warn("epoll_pwait");
 			continue;
 		}
-		if (must_leave(b, slot, generation))
+		if (must_stop(b, generation))
 			_exit(0);
-		for (i = 0; i < l->l_n; i++) {
-			if (!(pfd[i].revents & POLLIN))
+		for (k = 0; k < n; k++) {
+			i = ev[k].data.u32;
+			if (i >= l->l_n)
 				continue;
 			sslen = sizeof(ss);
-			fd = accept4(pfd[i].fd, (struct sockaddr *)&ss, &sslen,
+			fd = accept4(l->l_fd[i], (struct sockaddr *)&ss, &sslen,
 			    SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd == -1) {
 				if (errno == EMFILE || errno == ENFILE) {
@@ -286,9 +347,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 				continue;	/* another worker won it */
 			}
 			set_state(b, slot, SLOT_BUSY);
-			if (write(env->we_notify, "b", 1) == -1) {
-				/* Full pipe: the master is already awake. */
-			}
+			tell_master(b, conf, env->we_notify);
 			serve(conf, b, slot, fd, &ss, sslen);
 			close(fd);
 			b->b_slots[slot].s_sessions++;

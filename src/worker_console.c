@@ -48,6 +48,7 @@ struct relay {
 	size_t		 r_toclilen;
 	enum tstate	 r_ts;
 	int		 r_escaped;	/* the client sent the escape byte */
+	int		 r_escsent;	/* and it went to the console, alone */
 	int		 r_ptyeof;	/* the console ended */
 	long long	 r_in, r_out;	/* bytes to the guest, to the client */
 };
@@ -56,8 +57,9 @@ static struct relay	rl;
 
 /*
  * Client bytes p[0..n) through the telnet layer into r_topty, which has
- * room for n more.  Stops after the escape byte, which is passed on (the
- * console tool ends on it).  Returns the bytes consumed.
+ * room for n more.  Stops after the escape byte, which is passed on by
+ * itself once the rest is written (the console tool ends on it).  Returns
+ * the bytes consumed.
  */
 static size_t
 filter(const unsigned char *p, size_t n)
@@ -78,11 +80,15 @@ filter(const unsigned char *p, size_t n)
 				rl.r_ts = T_IAC;
 				continue;
 			}
+			if (c == CON_ESCAPE) {
+				/* Written on its own later: xenconsole
+				 * takes it only as a read of one byte. */
+				rl.r_escaped = 1;
+				break;
+			}
 			if (c == '\r')
 				rl.r_ts = T_CR;
 			rl.r_topty[rl.r_toptylen++] = c;
-			if (c == CON_ESCAPE)
-				rl.r_escaped = 1;
 			break;
 		case T_IAC:
 			if (c == TN_IAC) {
@@ -189,6 +195,15 @@ relay(struct session *s, int pty)
 	sigemptyset(&waitmask);
 	deadline = util_now_ms() + (long long)s->s_conf->c_idle_timeout * 1000;
 	for (;;) {
+		if (rl.r_escaped && rl.r_toptylen == 0 && !rl.r_escsent &&
+		    !rl.r_ptyeof) {
+			unsigned char esc = CON_ESCAPE;
+
+			/* Best effort: if it cannot go, the broker stops it. */
+			rl.r_escsent = 1;
+			if (write(pty, &esc, 1) == 1)
+				rl.r_in++;
+		}
 		if (rl.r_escaped && rl.r_toptylen == 0 && rl.r_toclilen == 0)
 			return ("detach");
 		if (rl.r_ptyeof && rl.r_toclilen == 0)
