@@ -3,6 +3,7 @@
  * line; callers pass untrusted bytes through log_sanitize() first.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,9 +26,23 @@ static void	(*log_fatal_hook)(const char *);
 #define LOGONCE_PROBE	8	/* slots a key may take, from its hash */
 static uint64_t	logkeys[LOGONCE_KEYS];
 
+static pid_t	log_pid;
+
+/* Every line names its process; asking the kernel each time costs a call. */
+static void
+log_forked(void)
+{
+	log_pid = getpid();
+}
+
 void
 log_init(int foreground, int debug)
 {
+	static int	registered;
+
+	if (!registered && pthread_atfork(NULL, NULL, log_forked) == 0)
+		registered = 1;
+	log_pid = registered ? getpid() : 0;
 	log_fg = foreground;
 	log_dbg = debug;
 	if (!log_fg)
@@ -99,7 +114,7 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		char	line[1100];
 
 		n = snprintf(line, sizeof(line), "argo-server[%ld]: %s\n",
-		    (long)getpid(), msg);
+		    (long)(log_pid != 0 ? log_pid : getpid()), msg);
 		if (n > 0) {
 			if ((size_t)n >= sizeof(line))
 				n = sizeof(line) - 1;

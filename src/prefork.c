@@ -93,6 +93,9 @@ spawn(struct master *m)
 		return (-1);
 	}
 	s = &m->m_board->b_slots[i];
+	if (i >= m->m_board->b_hiwater)
+		__atomic_store_n(&m->m_board->b_hiwater, i + 1,
+		    __ATOMIC_RELEASE);
 	s->s_sessions = 0;
 	s->s_family = 0;
 	s->s_sigsys = -1;

@@ -38,6 +38,7 @@ struct slot {
  */
 struct board {
 	int		 b_generation;	/* bumped by each good reload */
+	int		 b_hiwater;	/* slots ever used: workers scan these */
 	long long	 b_busy_logged;	/* ms of the last "busy" line */
 	int		 b_busy_quiet;	/* suppressed since then */
 	long long	 b_deny_logged;

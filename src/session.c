@@ -240,16 +240,44 @@ handle_line(struct session *s, const char *line, size_t len)
 	explicit_bzero(copy, sizeof(copy));	/* auth puts passwords here */
 }
 
+/*
+ * Wait for the client until the earlier of deadline and stop_deadline:
+ * 1 readable, 0 not (yet), -1 the broker is gone.  The stop signals are let
+ * in only while we wait.
+ */
+static int
+wait_input(int fd, long long now, long long deadline, long long stop_deadline)
+{
+	struct pollfd	pfd[2];
+	struct timespec	ts;
+	sigset_t	waitmask;
+	long long	until = deadline;
+
+	if (stop_deadline != 0 && stop_deadline < until)
+		until = stop_deadline;
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = ask_fd();
+	pfd[1].events = 0;		/* a hang-up is all it can say */
+	ts.tv_sec = (until - now) / 1000;
+	ts.tv_nsec = ((until - now) % 1000) * 1000000;
+	sigemptyset(&waitmask);
+	if (ppoll(pfd, 2, &ts, &waitmask) <= 0)
+		return (0);
+	if (pfd[1].revents != 0)
+		return (-1);
+	return (pfd[0].revents != 0);
+}
+
 void
 session_run(const struct config *c, int fd, const char *peer)
 {
 	struct session	 s;
 	struct linebuf	*lb;
-	struct pollfd	 pfd[2];
-	sigset_t	 waitmask;
 	long long	 deadline, stop_deadline = 0, now;
 	ssize_t		 n;
 	size_t		 off, used, linelen, rbuf_used = 0;
+	int		 fresh = 1, ready;
 	const char	*line;
 
 	memset(&s, 0, sizeof(s));
@@ -263,7 +291,6 @@ session_run(const struct config *c, int fd, const char *peer)
 	util_strlcpy(s.s_peer, peer, sizeof(s.s_peer));
 	lb = util_xmalloc(sizeof(*lb));
 	lb_init(lb);
-	sigemptyset(&waitmask);
 	log_info("session start peer=%s", s.s_peer);
 
 	deadline = util_now_ms() + (long long)c->c_login_timeout * 1000;
@@ -280,30 +307,21 @@ session_run(const struct config *c, int fd, const char *peer)
 			s.s_reason = "timeout";
 			break;
 		}
-		pfd[0].fd = fd;
-		pfd[0].events = POLLIN;
-		/* Without a broker the daemon is stopping: do not linger. */
-		pfd[1].fd = ask_fd();
-		pfd[1].events = 0;
-		{
-			long long	 until = deadline;
-			struct timespec	 ts;
-
-			if (stop_deadline != 0 && stop_deadline < until)
-				until = stop_deadline;
-			ts.tv_sec = (until - now) / 1000;
-			ts.tv_nsec = ((until - now) % 1000) * 1000000;
-			/* The stop signals are let in only while we wait. */
-			if (ppoll(pfd, 2, &ts, &waitmask) <= 0)
-				continue;
-		}
-		if (pfd[1].revents != 0) {
-			worker_stop = 1;
-			s.s_reason = "shutdown";
-			break;
-		}
-		if (pfd[0].revents == 0)
+		/*
+		 * Just accepted, the request is usually there already: read
+		 * first, wait only if it is not.
+		 */
+		if (!fresh && (ready = wait_input(fd, now, deadline,
+		    stop_deadline)) != 1) {
+			if (ready == -1) {
+				/* Without a broker the daemon is stopping. */
+				worker_stop = 1;
+				s.s_reason = "shutdown";
+				break;
+			}
 			continue;
+		}
+		fresh = 0;
 		n = recv(fd, rbuf, sizeof(rbuf), 0);
 		if (n > 0 && (size_t)n > rbuf_used)
 			rbuf_used = (size_t)n;

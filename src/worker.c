@@ -48,6 +48,17 @@ set_state(struct board *b, int slot, int st)
 	__atomic_store_n(&b->b_slots[slot].s_state, st, __ATOMIC_RELEASE);
 }
 
+/* Slots above it were never used: a scan stops there (it is written by
+ * workers too, so it is bounded here). */
+static int
+hiwater(const struct board *b)
+{
+	int	n = __atomic_load_n(&b->b_hiwater, __ATOMIC_ACQUIRE);
+
+	return (n < 0 || n > ARGO_HARD_MAX_CLIENTS + 1 ?
+	    ARGO_HARD_MAX_CLIENTS + 1 : n);
+}
+
 /* The peer as (family, 16 bytes); v4-mapped v6 counts as its v4 host. */
 static void
 peer_key(const struct sockaddr_storage *ss, int *fam, unsigned char *addr)
@@ -86,7 +97,7 @@ admit(struct board *b, int slot, const struct config *c, int fam,
 
 	memcpy(me->s_addr, addr, 16);
 	__atomic_store_n(&me->s_family, fam, __ATOMIC_SEQ_CST);
-	for (i = 0; i <= ARGO_HARD_MAX_CLIENTS; i++) {
+	for (i = 0; i < hiwater(b); i++) {
 		struct slot *s = &b->b_slots[i];
 
 		f = __atomic_load_n(&s->s_family, __ATOMIC_SEQ_CST);
@@ -141,14 +152,14 @@ refuse(int fd, const char *line)
  * the client).
  */
 static int
-must_stop(const struct board *b, int generation)
+must_stop(const struct board *b, int generation, int look)
 {
 	sigset_t	pending;
 
 	if (worker_stop ||
 	    __atomic_load_n(&b->b_generation, __ATOMIC_ACQUIRE) != generation)
 		return (1);
-	return (sigpending(&pending) == 0 &&
+	return (look && sigpending(&pending) == 0 &&
 	    sigismember(&pending, SIGTERM) == 1);
 }
 
@@ -156,18 +167,14 @@ must_stop(const struct board *b, int generation)
  * Retiring (a surplus idle worker, or one that served its share) waits
  * for the session at hand: only one idle worker is woken per connection
  * (EPOLLEXCLUSIVE), so one that left without accepting would strand the
- * client until the next connection woke another.
+ * client until the next connection woke another.  No need to look at
+ * pending signals here: the wait that follows lets them in.
  */
 static int
 must_leave(const struct board *b, int slot, int generation)
 {
-	sigset_t	pending;
-
-	if (must_stop(b, generation) || worker_retire ||
-	    b->b_slots[slot].s_sessions >= ARGO_MAX_SESSIONS_PER_WORKER)
-		return (1);
-	return (sigpending(&pending) == 0 &&
-	    sigismember(&pending, SIGUSR1) == 1);
+	return (must_stop(b, generation, 0) || worker_retire ||
+	    b->b_slots[slot].s_sessions >= ARGO_MAX_SESSIONS_PER_WORKER);
 }
 
 /*
@@ -180,7 +187,7 @@ tell_master(const struct board *b, const struct config *c, int notify_fd)
 {
 	int	i, idle = 0;
 
-	for (i = 0; i <= ARGO_HARD_MAX_CLIENTS; i++)
+	for (i = 0; i < hiwater(b); i++)
 		if (b->b_slots[i].s_pid != 0 && __atomic_load_n(
 		    &b->b_slots[i].s_state, __ATOMIC_ACQUIRE) == SLOT_IDLE)
 			idle++;
@@ -313,7 +320,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 	enter(conf, env, ep);
 
 	for (;;) {
-		if (must_stop(b, generation))
+		if (must_stop(b, generation, 0))
 			_exit(0);
 		/*
 		 * Retiring: one last look, without waiting, and serve the
@@ -330,7 +337,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 				log_warn("epoll_pwait");
 			continue;
 		}
-		if (must_stop(b, generation))
+		if (must_stop(b, generation, 1))
 			_exit(0);
 		for (k = 0; k < n; k++) {
 			i = ev[k].data.u32;

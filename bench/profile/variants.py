@@ -3,13 +3,15 @@
 
 Copies src/ and the Makefile to a temporary directory, applies
 bench/profile/variants.patch (compile-time switches, off by default) and
-builds one argo-server per variant, cumulatively:
+builds one argo-server per variant:
 
-  base       the daemon as it is
-  -herd      EXP_EPOLL: idle workers wait in epoll_pwait with EPOLLEXCLUSIVE,
-             so a connection wakes one worker instead of every idle one
-  -notify    EXP_NONOTIFY: the worker does not wake the master per session
-  -log       EXP_NOLOG: no "session start" / "session end" log lines
+  now            the daemon as it is
+  +herd          EXP_HERD: the listeners without EPOLLEXCLUSIVE, so every
+                 idle worker wakes for each connection (as before)
+  +notify        EXP_NOTIFY_ALWAYS: a message to the master per session
+                 (as before), not only when the spares run thin
+  +herd +notify  both: the pool as it was before
+  -log           EXP_NOLOG: no "session start" / "session end" lines
 
 and measures each with bench/run's own tools (same loads, same configs):
 server CPU per session with client and server pinned to one CPU (stable),
@@ -33,10 +35,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 RUN = os.path.join(ROOT, "bench", "run")
 
 VARIANTS = [
-    ("base", ""),
-    ("-herd", "-DEXP_EPOLL"),
-    ("-herd -notify", "-DEXP_EPOLL -DEXP_NONOTIFY"),
-    ("-herd -notify -log", "-DEXP_EPOLL -DEXP_NONOTIFY -DEXP_NOLOG"),
+    ("now", ""),
+    ("+herd", "-DEXP_HERD"),
+    ("+notify", "-DEXP_NOTIFY_ALWAYS"),
+    ("+herd +notify", "-DEXP_HERD -DEXP_NOTIFY_ALWAYS"),
+    ("-log", "-DEXP_NOLOG"),
 ]
 
 
@@ -76,7 +79,7 @@ def main():
                 b.fail("cannot build variant " + name)
             bins[name] = os.path.join(tree, out, "argo-server")
 
-        b.ARGO = bins["base"]
+        b.ARGO = bins["now"]
         tool, state = os.path.join(work, "tool"), os.path.join(work, "st")
         subprocess.run(["sh", os.path.join(ROOT, "tests", "fake-xen",
                                            "install.sh"), tool, state],

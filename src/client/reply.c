@@ -5,8 +5,10 @@
  * ARGO_CLIENT_MAX_RLINE: a server (or anything listening on the port) that
  * sends an endless line gets an error, not all of our memory.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "argo.h"
 #include "reply.h"
@@ -97,6 +99,24 @@ reader_take(struct reader *r, size_t n)
 {
 	r->r_off += n;
 	r->r_scan = 0;
+}
+
+int
+reader_fill_fd(struct reader *r, int fd)
+{
+	char	*space;
+	size_t	 room;
+	ssize_t	 n;
+
+	space = reader_space(r, &room);
+	n = read(fd, space, room);
+	if (n > 0) {
+		reader_commit(r, (size_t)n);
+		return (1);
+	}
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return (-1);
+	return (0);
 }
 
 /* "D00" alone or followed by a blank: a status line of class D. */

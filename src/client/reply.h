@@ -31,6 +31,8 @@ int	 reader_line(struct reader *r, char **line, size_t *len);
 /* Bytes held and not yet taken (console mode), and taking n of them. */
 size_t	 reader_pending(const struct reader *r, const char **p);
 void	 reader_take(struct reader *r, size_t n);
+/* One read(2) from fd into r: 1 bytes, 0 end of file, -1 nothing yet. */
+int	 reader_fill_fd(struct reader *r, int fd);
 
 enum reply_ev {
 	RP_OK,		/* 200: a body follows */
