@@ -151,18 +151,6 @@ rule_allow(struct prog *p, int nr)
 	RET(p, RET_ALLOW);
 }
 
-/* nr with argument a equal to v: eq, else ne. */
-static void
-rule_arg_eq(struct prog *p, int nr, int a, uint32_t v, uint32_t eq,
-    uint32_t ne)
-{
-	JEQ(p, (uint32_t)nr, 0, 4);
-	LD(p, (uint32_t)ARG_LO(a));
-	JEQ(p, v, 0, 1);
-	RET(p, eq);
-	RET(p, ne);
-}
-
 /* nr with any of mask's bits set in argument a: set, else clear. */
 static void
 rule_arg_mask(struct prog *p, int nr, int a, uint32_t mask, uint32_t set,
@@ -193,7 +181,8 @@ rule_arg_in(struct prog *p, int nr, int a, const uint32_t *v, size_t n,
 static void
 build(struct prog *p, pid_t self)
 {
-	size_t	i;
+	const uint32_t	sigsys = SIGSYS, me = (uint32_t)self;
+	size_t		i;
 
 	memset(p, 0, sizeof(*p));
 	LD(p, offsetof(struct seccomp_data, arch));
@@ -219,9 +208,9 @@ build(struct prog *p, pid_t self)
 	rule_arg_mask(p, SYS_mmap, 2, PROT_EXEC, RET_TRAP, RET_ALLOW);
 	rule_arg_mask(p, SYS_mprotect, 2, PROT_EXEC, RET_TRAP, RET_ALLOW);
 	/* Our SIGSYS reporter stays; every other signal is the worker's. */
-	rule_arg_eq(p, SYS_rt_sigaction, 0, SIGSYS, RET_TRAP, RET_ALLOW);
+	rule_arg_in(p, SYS_rt_sigaction, 0, &sigsys, 1, RET_TRAP, RET_ALLOW);
 	/* raise() and abort(), to ourselves only. */
-	rule_arg_eq(p, SYS_tgkill, 0, (uint32_t)self, RET_ALLOW, RET_TRAP);
+	rule_arg_in(p, SYS_tgkill, 0, &me, 1, RET_ALLOW, RET_TRAP);
 	/* Nothing to open in an empty root; writing anywhere is fatal. */
 #ifdef SYS_open
 	rule_arg_mask(p, SYS_open, 1, OPEN_WRITE, RET_TRAP, RET_ERRNO(EACCES));
@@ -397,34 +386,4 @@ sandbox_enter(const struct sandbox *sb, int *report, char *err,
 	if (sb->sb_drop && drop_root(sb, err, errlen) == -1)
 		return (-1);
 	return (sandbox_filter(report, err, errlen));
-}
-
-const char *
-sandbox_syscall_name(int nr)
-{
-	static const struct {
-		int		 nr;
-		const char	*name;
-	} names[] = {
-		{ SYS_execve, "execve" }, { SYS_execveat, "execveat" },
-		{ SYS_socket, "socket" }, { SYS_connect, "connect" },
-		{ SYS_ptrace, "ptrace" }, { SYS_openat, "openat" },
-#ifdef SYS_open
-		{ SYS_open, "open" },
-#endif
-#ifdef SYS_fork
-		{ SYS_fork, "fork" },
-#endif
-		{ SYS_clone, "clone" }, { SYS_kill, "kill" },
-		{ SYS_bind, "bind" }, { SYS_setuid, "setuid" },
-		{ SYS_chroot, "chroot" }, { SYS_mmap, "mmap" },
-		{ SYS_mprotect, "mprotect" }, { SYS_ioctl, "ioctl" },
-		{ SYS_rt_sigaction, "rt_sigaction" }, { SYS_tgkill, "tgkill" },
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].nr == nr)
-			return (names[i].name);
-	return (NULL);
 }

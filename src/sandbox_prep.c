@@ -1,10 +1,11 @@
 /*
  * sandbox_prep.c: runs in the master, at start-up and on every reload:
  * what the cage of the next workers will be (sandbox.c builds it in the
- * worker).  Account lookups go through NSS, which may open files and load
+ * worker), and the names of the calls it may report killing one for.  Account lookups go through NSS, which may open files and load
  * modules, so they happen here, never in a chrooted worker.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -159,4 +160,35 @@ sandbox_prepare(const struct config *c, struct sandbox *sb, char *err,
 	}
 	util_strlcpy(sb->sb_chroot, c->c_chroot, sizeof(sb->sb_chroot));
 	return (check_dir(sb->sb_chroot, err, errlen));
+}
+
+/* For the master's line about a worker its filter killed. */
+const char *
+sandbox_syscall_name(int nr)
+{
+	static const struct {
+		int		 nr;
+		const char	*name;
+	} names[] = {
+		{ SYS_execve, "execve" }, { SYS_execveat, "execveat" },
+		{ SYS_socket, "socket" }, { SYS_connect, "connect" },
+		{ SYS_ptrace, "ptrace" }, { SYS_openat, "openat" },
+#ifdef SYS_open
+		{ SYS_open, "open" },
+#endif
+#ifdef SYS_fork
+		{ SYS_fork, "fork" },
+#endif
+		{ SYS_clone, "clone" }, { SYS_kill, "kill" },
+		{ SYS_bind, "bind" }, { SYS_setuid, "setuid" },
+		{ SYS_chroot, "chroot" }, { SYS_mmap, "mmap" },
+		{ SYS_mprotect, "mprotect" }, { SYS_ioctl, "ioctl" },
+		{ SYS_rt_sigaction, "rt_sigaction" }, { SYS_tgkill, "tgkill" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nr == nr)
+			return (names[i].name);
+	return (NULL);
 }
