@@ -235,8 +235,8 @@ main(int argc, char *argv[])
 			    "every user of this host");
 	}
 	if (line == NULL || first_is(line, "console")) {
-		const char	*what = line == NULL ? "an interactive session" :
-		    "console";
+		const char	*what = line == NULL ?
+		    "an interactive session" : "console";
 
 		if (hl.hl_n != 1)
 			xdie(ARGO_EXIT_USAGE, "%s needs exactly one host, not "

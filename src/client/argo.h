@@ -55,5 +55,10 @@ struct opts {
 /* The protocol's blanks and bad bytes (DESIGN.md section 2). */
 int	argo_is_blank(int c);
 int	argo_is_ctl(int c);
+/*
+ * "auth USER PASSWORD\n", malloc'd, *len its length; it holds the
+ * password: free it with xfree_secret(line, *len).
+ */
+char	*argo_auth_line(const char *user, const char *pass, size_t *len);
 
 #endif

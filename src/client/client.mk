@@ -2,7 +2,7 @@
 # it uses ($(B), $(CC), $(CFLAGS), $(LDFLAGS), $(WARNFLAGS),
 # $(ARGO_CPPFLAGS), $(PYTEST), $(CURDIR)).  libc only: no inih, no crypt.
 #
-#   make client                 build/plain/argo, copied to ./argo
+#   make client (or argo)       build/plain/argo, copied to ./argo
 #   make client-check           unit tests and tests/client against the
 #                               daemon of the same build
 #   make client-check-valgrind  the same suite, the client under valgrind
@@ -24,8 +24,10 @@ CLIENT_VALGRIND	= valgrind -q --error-exitcode=99 --leak-check=full \
 
 .PHONY: client client-unit client-check client-check-valgrind
 
-client: $(B)/argo
-	cp $(B)/argo argo
+client: argo
+
+argo: $(B)/argo
+	cp $(B)/argo $@
 
 $(B)/argo: $(CLIENT_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLIENT_OBJS)

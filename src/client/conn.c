@@ -195,17 +195,12 @@ conn_reply(struct conn *c, int secret)
 int
 conn_auth(struct conn *c, const char *user, const char *pass)
 {
-	size_t	ul = strlen(user), pl = strlen(pass), n = 5 + ul + 1 + pl + 1;
-	char	*line = xmalloc(n);
+	size_t	 n;
+	char	*line = argo_auth_line(user, pass, &n);
 	int	 r;
 
-	memcpy(line, "auth ", 5);
-	memcpy(line + 5, user, ul);
-	line[5 + ul] = ' ';
-	memcpy(line + 6 + ul, pass, pl);
-	line[n - 1] = '\n';
 	r = conn_send(c, line, n);
-	xfree_secret(line, n);
+	xfree_secret(line, n + 1);
 	if (r != ARGO_EXIT_OK)
 		return (r);
 	return (conn_reply(c, 1));

@@ -74,7 +74,6 @@ relay_out(struct conn *c)
 		}
 		k = (size_t)(cr - p);
 		emit(p + i, k - i);
-		i = k;
 		switch (match(p + k, n - k, &mlen)) {
 		case M_FULL:
 			emit("\r\n", 2);
@@ -158,12 +157,16 @@ console_attach(struct conn *c, const char *name, struct reader *in,
 	if ((r = first_line(c)) != 0)
 		return (r);
 	(void)fflush(stdout);
+	/*
+	 * Raw first, then the notice: once it is shown, every key typed
+	 * (Ctrl-C included) goes to the console, none to our terminal.
+	 */
 	if (tty_save(STDIN_FILENO) == 0) {
-		(void)fprintf(stderr, "argo: console of %s on %s, Ctrl-] "
-		    "detaches\n", name, c->c_host->h_spec);
 		if (tty_raw() == -1)
 			xwarn("cannot put the terminal in raw mode: %s",
 			    strerror(errno));
+		(void)fprintf(stderr, "argo: console of %s on %s, Ctrl-] "
+		    "detaches\r\n", name, c->c_host->h_spec);
 	}
 	for (;;) {
 		if (relay_out(c))

@@ -72,15 +72,8 @@ queue(struct job *j, const char *a, size_t alen, const char *b, size_t blen,
 static void
 queue_auth(struct job *j)
 {
-	const char	*u = f_rq->rq_user, *p = f_rq->rq_pass;
-	size_t		 ul = strlen(u), pl = strlen(p);
-	char		*line = xmalloc(5 + ul + 1);
-
-	memcpy(line, "auth ", 5);
-	memcpy(line + 5, u, ul);
-	line[5 + ul] = ' ';
-	queue(j, line, 6 + ul, p, pl, "\n", 1);
-	free(line);
+	drop_out(j);
+	j->j_out = argo_auth_line(f_rq->rq_user, f_rq->rq_pass, &j->j_outlen);
 }
 
 /* Is the command's first word w? */
@@ -278,7 +271,7 @@ expire(struct job *j)
 }
 
 /* The events job j waits for, or 0 if it waits for a lookup. */
-static short
+static int
 wanted(const struct job *j, int *fd)
 {
 	if (j->j_state == J_DIAL) {
@@ -289,15 +282,34 @@ wanted(const struct job *j, int *fd)
 	return (POLLIN | (j->j_outoff < j->j_outlen ? POLLOUT : 0));
 }
 
+/* Start jobs up to the -j bound; drop the finished from act. */
+static size_t
+refill(struct job *jobs, size_t n, size_t *act, size_t nact, size_t *next)
+{
+	size_t	i, k;
+
+	for (i = k = 0; i < nact; i++)
+		if (jobs[act[i]].j_state != J_DONE)
+			act[k++] = act[i];
+	nact = k;
+	while (nact < (size_t)f_opts->o_jobs && *next < n) {
+		start(&jobs[*next]);
+		if (jobs[*next].j_state != J_DONE)
+			act[nact++] = *next;
+		(*next)++;
+	}
+	return (nact);
+}
+
 int
 fleet_run(const struct host *hosts, size_t n, const struct request *rq,
     const struct opts *o)
 {
-	struct job	 *jobs, **act;
-	struct pollfd	 *pfd;
-	size_t		  next = 0, nact = 0, i, k, np;
-	long long	  now, wait;
-	int		  lookups;
+	struct job	*jobs, *j;
+	struct pollfd	*pfd;
+	size_t		*act, next = 0, nact = 0, i, np;
+	long long	 now, wait;
+	int		 lookups;
 
 	f_hosts = hosts;
 	f_rq = rq;
@@ -305,7 +317,7 @@ fleet_run(const struct host *hosts, size_t n, const struct request *rq,
 	f_worst = ARGO_EXIT_OK;
 	jobs = xmalloc(n * sizeof(*jobs));
 	memset(jobs, 0, n * sizeof(*jobs));
-	act = xmalloc((size_t)o->o_jobs * sizeof(*act));
+	act = xmalloc((size_t)o->o_jobs * sizeof(size_t));	/* indexes */
 	pfd = xmalloc(((size_t)o->o_jobs + 1) * sizeof(*pfd));
 	out_init(hosts, n, o->o_ordered);
 	for (i = 0; i < n; i++) {
@@ -313,32 +325,19 @@ fleet_run(const struct host *hosts, size_t n, const struct request *rq,
 		jobs[i].j_fd = -1;
 		jobs[i].j_dial.d_fd = -1;
 	}
-	for (;;) {
-		/* Drop the finished, start the next ones. */
-		for (i = k = 0; i < nact; i++)
-			if (act[i]->j_state != J_DONE)
-				act[k++] = act[i];
-		nact = k;
-		while (nact < (size_t)o->o_jobs && next < n) {
-			start(&jobs[next]);
-			if (jobs[next].j_state != J_DONE)
-				act[nact++] = &jobs[next];
-			next++;
-		}
-		if (nact == 0)
-			break;
+	while ((nact = refill(jobs, n, act, nact, &next)) > 0) {
+		/* pfd[0]: lookups, when any; pfd[1 + i]: job act[i]. */
 		now = xnow_ms();
 		wait = -1;
 		lookups = 0;
-		np = 1;
-		for (i = 0; i < nact; i++) {
-			pfd[np].events = wanted(act[i], &pfd[np].fd);
+		for (i = 0, np = 1; i < nact; i++, np++) {
+			j = &jobs[act[i]];
+			pfd[np].events = (short)wanted(j, &pfd[np].fd);
+			pfd[np].revents = 0;
 			if (pfd[np].events == 0)
 				lookups = 1;
-			pfd[np].revents = 0;
-			np++;
-			if (wait == -1 || act[i]->j_deadline - now < wait)
-				wait = act[i]->j_deadline - now;
+			if (wait == -1 || j->j_deadline - now < wait)
+				wait = j->j_deadline - now;
 		}
 		pfd[0].fd = lookups ? net_notify_fd() : -1;
 		pfd[0].events = POLLIN;
@@ -352,23 +351,28 @@ fleet_run(const struct host *hosts, size_t n, const struct request *rq,
 		}
 		if (pfd[0].revents != 0) {
 			net_notify_drain();
-			for (i = 0; i < nact; i++)
-				if (act[i]->j_state == J_DIAL &&
-				    act[i]->j_dial.d_state == DIAL_LOOKUP) {
-					dial_check_lookup(&act[i]->j_dial);
-					dialed(act[i]);
+			for (i = 0; i < nact; i++) {
+				j = &jobs[act[i]];
+				if (j->j_state == J_DIAL &&
+				    j->j_dial.d_state == DIAL_LOOKUP) {
+					dial_check_lookup(&j->j_dial);
+					dialed(j);
 				}
+			}
 		}
-		for (i = 0; i < nact; i++)
-			if (pfd[i + 1].revents != 0 &&
-			    act[i]->j_state != J_DONE &&
-			    pfd[i + 1].fd != -1)
-				io(act[i], pfd[i + 1].revents);
+		for (i = 0; i < nact; i++) {
+			j = &jobs[act[i]];
+			/* A job whose state moved on since is polled anew. */
+			if (pfd[i + 1].revents != 0 && pfd[i + 1].fd != -1 &&
+			    j->j_state != J_DONE)
+				io(j, pfd[i + 1].revents);
+		}
 		now = xnow_ms();
-		for (i = 0; i < nact; i++)
-			if (act[i]->j_state != J_DONE &&
-			    now >= act[i]->j_deadline)
-				expire(act[i]);
+		for (i = 0; i < nact; i++) {
+			j = &jobs[act[i]];
+			if (j->j_state != J_DONE && now >= j->j_deadline)
+				expire(j);
+		}
 	}
 	free(pfd);
 	free(act);

@@ -156,3 +156,14 @@ argo_is_ctl(int c)
 	/* What the server calls BAD REQUEST: TAB is a blank, not a control. */
 	return ((c >= 0 && c < 0x20 && c != '\t') || c == 0x7f);
 }
+
+char *
+argo_auth_line(const char *user, const char *pass, size_t *len)
+{
+	size_t	n = 5 + strlen(user) + 1 + strlen(pass) + 1;
+	char	*line = xmalloc(n + 1);
+
+	(void)snprintf(line, n + 1, "auth %s %s\n", user, pass);
+	*len = n;
+	return (line);
+}
