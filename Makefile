@@ -5,6 +5,7 @@
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
+BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 DESTDIR		?=
@@ -42,7 +43,7 @@ E2E_ARGS	?=
 	unit e2e fake-xen-check fuzz-replay fuzz lint lint-cppcheck \
 	lint-clang-tidy demo bench soak check-deb
 
-all: argo-server
+all: argo-server argo
 
 argo-server: $(B)/argo-server
 	cp $(B)/argo-server $@
@@ -132,13 +133,13 @@ e2e: $(B)/argo-server
 abuse: $(B)/argo-server
 	ARGO_BIN=$(CURDIR)/$(B)/argo-server $(PYTEST) tests/abuse $(E2E_ARGS)
 
-check-plain: argo-server unit fuzz-replay e2e abuse
+check-plain: argo-server unit fuzz-replay e2e abuse client-check
 
 check-asan:
 	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		unit fuzz-replay e2e abuse
+		unit fuzz-replay e2e abuse client-check
 
 # The end-to-end suite with the daemon (and every process it forks) under
 # valgrind; any error or definite leak fails the run.  Its own build: under
@@ -151,6 +152,7 @@ check-valgrind:
 	    --leak-check=full --errors-for-leak-kinds=definite \
 	    --trace-children-skip=*/fake-xen,*/xl,*/xm,/usr/bin/*" \
 	ARGO_BIN=$(CURDIR)/$(VG_B)/argo-server $(PYTEST) tests/e2e -m "not slow" $(E2E_ARGS)
+	$(MAKE) client-check-valgrind
 
 check: deps
 	$(MAKE) all
@@ -169,7 +171,8 @@ check: deps
 hardened:
 	$(MAKE) B=build/hardened CFLAGS="$$(dpkg-buildflags --get CFLAGS)" \
 		CPPFLAGS="$$(dpkg-buildflags --get CPPFLAGS)" \
-		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" build/hardened/argo-server
+		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" build/hardened/argo-server \
+		build/hardened/argo
 
 check-deb:
 	sh tests/deb/check-deb.sh
@@ -199,22 +202,26 @@ lint: lint-cppcheck lint-clang-tidy
 
 lint-cppcheck:
 	$(CPPCHECK) $(CPPCHECK_FLAGS) $(ARGO_CPPFLAGS) $(CPPCHECK_DEFS) \
-	    $(INIH_CFLAGS) -Isrc $(SRCS) $(LINTSRCS)
+	    $(INIH_CFLAGS) -Isrc -Isrc/client $(SRCS) $(CLIENT_SRCS) \
+	    $(LINTSRCS) $(wildcard tests/client/unit/*.c)
 
 lint-clang-tidy:
 	$(info $(CLANG_TIDY) --quiet FILE -- $(ARGO_CPPFLAGS) $(CPPFLAGS) \
 	    $(INIH_CFLAGS)   for each FILE in src/*.c, $(LINT_JOBS) at a time)
-	@printf '%s\n' $(SRCS) | xargs -P $(LINT_JOBS) -I{} sh -c \
+	@printf '%s\n' $(SRCS) $(CLIENT_SRCS) | xargs -P $(LINT_JOBS) -I{} sh -c \
 	    'e=$$(mktemp) || exit 1; $(CLANG_TIDY) --quiet "$$0" -- "$$@" \
 	    2>"$$e"; rc=$$?; grep -v " generated\.$$" "$$e" >&2; rm -f "$$e"; \
-	    exit $$rc' {} $(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS)
+	    exit $$rc' {} $(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS) -Isrc
 
 # ---------------------------------------------------------------- other
 
-install: argo-server
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+install: argo-server argo
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/argo-server
 	install -m 0755 argo-server $(DESTDIR)$(SBINDIR)/argo-server
+	install -m 0755 argo $(DESTDIR)$(BINDIR)/argo
+	install -m 0644 man/argo.1 $(DESTDIR)$(MANDIR)/man1/argo.1
 	if [ -f man/argo-server.8 ]; then install -m 0644 man/argo-server.8 $(DESTDIR)$(MANDIR)/man8/; fi
 	if [ -f man/argo-server.conf.5 ]; then install -m 0644 man/argo-server.conf.5 $(DESTDIR)$(MANDIR)/man5/; fi
 	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/argo-server/argo-server.conf ]; then \
@@ -237,4 +244,4 @@ soak: $(B)/argo-server
 		$(PYTHON) tests/soak/soak.py
 
 clean:
-	rm -rf build argo-server
+	rm -rf build argo-server argo

@@ -445,7 +445,8 @@ else
 	ok "lintian --pedantic: only experimental (X:) and overridden (O:) tags"
 fi
 
-for m in "$SRC/man/argo-server.8" "$SRC/man/argo-server.conf.5"; do
+for m in "$SRC/man/argo-server.8" "$SRC/man/argo-server.conf.5" \
+    "$SRC/man/argo.1"; do
 	rc_is 0 "mandoc -Tlint -Wwarning $(basename "$m")" \
 		mandoc -Tlint -Wwarning "$m"
 	is "groff -ww prints nothing for $(basename "$m")" \
@@ -485,6 +486,9 @@ fi
 rc_is 0 "argo-server -V" "$BIN" -V
 is "argo-server -V prints the version" "$(cat "$W/out")" \
 	"argo-server $VERSION"
+that "the package ships the client /usr/bin/argo" test -x /usr/bin/argo
+is "argo -V prints the version" "$(/usr/bin/argo -V 2>&1)" "argo $VERSION"
+that "the package ships argo(1)" test -f /usr/share/man/man1/argo.1.gz
 rc_is 0 "argo-server -t accepts the shipped $CONF" "$BIN" -t
 is "argo-server -t prints FILE: configuration OK" "$(cat "$W/out")" \
 	"$CONF: configuration OK"
