@@ -44,10 +44,16 @@ In another terminal:
     start web1
     list running
     status web1
+    info
+    mem-set web1 256
+    console web1        (type, then Ctrl-] to come back; with telnet
+                         start it as telnet -e ^E 127.0.0.1 $port)
     pause web1
     unpause web1
     shutdown web1
     quit
+
+or with the client:  ARGO_PASSWORD=demo ./argo -p $port -u demo 127.0.0.1 list running
 
 Ctrl-C stops the server.
 
