@@ -33,6 +33,28 @@ def status(pid):
         return dict(ln.rstrip("\n").split(":\t", 1) for ln in f if ":\t" in ln)
 
 
+def entered(pid):
+    """Whether worker PID is past its setup (a worker just forked by the
+    master, or respawned, is still root for a moment: it has not read a
+    byte from the network yet).  What shows it depends on what applies."""
+    try:
+        st = status(pid)
+    except OSError:
+        return False
+    if ROOT:
+        return st["Uid"].split()[0] != "0"
+    return VALGRIND or st["Seccomp"] == "2"
+
+
+def settled_workers(d):
+    """The workers, once every one of them is in its sandbox (or the last
+    list seen when one never gets there: the caller's assertions then say
+    what is wrong with it)."""
+    wait_for(lambda: d.workers() and all(entered(w) for w in d.workers()),
+             IO_TIMEOUT)
+    return d.workers()
+
+
 @pytest.fixture
 def d(daemon_factory, tmp_path):
     chroot = tmp_path / "empty"
@@ -53,7 +75,7 @@ def test_processes_named(d):
 def test_worker_status_as_root(d):
     broker = status(d.broker())
     assert broker["Uid"].split() == ["0"] * 4
-    for w in d.workers():
+    for w in settled_workers(d):
         st = status(w)
         uids, gids = st["Uid"].split(), st["Gid"].split()
         assert len(set(uids)) == 1 and uids[0] != "0", st["Uid"]
@@ -74,7 +96,7 @@ def test_worker_status_not_root(d):
     if VALGRIND:
         pytest.skip("valgrind neither loads the filter nor passes "
                     "no_new_privs on")
-    for w in d.workers():
+    for w in settled_workers(d):
         st = status(w)
         assert st["NoNewPrivs"] == "1"
         assert st["Seccomp"] == "2"
@@ -202,7 +224,7 @@ def broker_channel_fd(pid):
 
 @needs_filter
 def test_forbidden_call_kills_and_is_logged(d):
-    w = d.workers()[0]
+    w = settled_workers(d)[0]
     mark = d.mark()
     d.allowed_kills.add(w)
     # socket(AF_INET, SOCK_STREAM, 0) by its number on this machine
@@ -222,7 +244,7 @@ def test_forbidden_call_kills_and_is_logged(d):
 
 @needs_root
 def test_malformed_request_gets_the_worker_stopped(d):
-    w = d.workers()[0]
+    w = settled_workers(d)[0]
     fd = broker_channel_fd(w)
     mark = d.mark()
     d.allowed_kills.add(w)
