@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Soak test for argo-server: SOAK_SECONDS of mixed load against the real
-daemon, watching the master's and the workers' RSS and descriptor counts.
+daemon, watching the RSS and descriptor counts of the master, the broker
+and the workers, and the broker's children.
 
 Standard library only, loopback only.  `make soak` runs it; it is not part
 of `make check`.
@@ -20,30 +21,50 @@ What it does:
 - SOAK_CLIENTS threads (default 3) run sessions back to back until the
   deadline: anonymous or authenticated (sometimes after a wrong password),
   each a random mix of help, version, whoami, list available/running,
-  status, ip, start/boot/create/pause/unpause/shutdown/reboot/destroy,
-  unknown commands, usage errors, over-long and control-byte lines, blank
-  lines, CRLF, pipelined requests; ended by quit/exit or by just closing.
+  status, ip, info, start/boot/create/pause/unpause/shutdown/reboot/
+  destroy, mem-set and vcpu-set (good values on a running instance, and
+  bad numbers: abc, -1, 0x10, 99999999), now and then a short console
+  session, unknown commands, usage errors, over-long and control-byte
+  lines, blank lines, CRLF, pipelined requests; ended by quit/exit or by
+  just closing.
   One more "rapid" thread runs short anonymous sessions (version, whoami,
   list available, help) to push the workers' session counts up.  Every
   reply must be `200 OK`, body, `300 DONE` (or `300 BYE`), or a single
   `400` line, with the content the contract gives where it is
   deterministic (version, whoami, list available, help, status keys, ip
-  addresses, which 400 a given error gets).  Every socket op has a
-  timeout.
+  addresses, info's keys and numbers, which 400 a given error gets: a bad
+  number gets `400 USAGE: mem-set NAME MIB` / `400 USAGE: vcpu-set NAME
+  N`).  Every socket op has a timeout.
+- A console session: `console NAME` on an instance `list running` shows,
+  `200 OK`, the guest's banner up to `NAME login: `, a few bytes and their
+  echo, Ctrl-] (0x1d) alone, CR LF `300 DONE` LF, then `whoami` on the
+  same session.  `400 NOT RUNNING` and `400 CONSOLE BUSY` are answers too
+  (another client stopped the guest, or holds its console), and so is
+  the console's own end (CR LF 300 DONE before the banner or the echo:
+  another client destroyed or rebooted the guest).  A paused guest prints
+  nothing: when no output comes for CON_PEEK s the test asks for the
+  instance's state on a connection of its own and detaches if it is
+  paused.  If the console ended by itself just as our bytes or our
+  Ctrl-] went, they reach command mode and the `whoami` behind them gets
+  `400 BAD REQUEST`: accepted only if the domain's id changed meanwhile.
 - Every 2 s or so it rewrites one .cfg file (the workers' instance cache
   must notice), and at 30% and 55% of the run it sends SIGHUP (the master
   reloads its configuration and replaces every worker).  The last 45% has
   no reload, so the workers of the tail live long.
-- Every SOAK_SECONDS/30 s (0.5 to 5 s) it samples the master and every
-  worker: RSS and anonymous RSS from one pass over /proc/PID/smaps, open
-  descriptors from /proc/PID/fd; sessions per worker pid come from the
+- Every SOAK_SECONDS/30 s (0.5 to 5 s) it samples the master, the broker
+  (broker_of(): the child named argo-broker) and every worker
+  (workers_of(): every other child): RSS and anonymous RSS from one pass
+  over /proc/PID/smaps, open descriptors from /proc/PID/fd, and the
+  broker's live and zombie children; sessions per worker pid come from the
   log's `session start` lines.
 
 Anonymous RSS (heap, stack, private copies) is what a leak grows; it
-leaves out library code pages a worker faults in the first time it takes
-a code path, and yescrypt's 16 MiB scratch mapping, alive only during an
+leaves out library code pages a process faults in the first time it takes
+a code path, yescrypt's 16 MiB scratch mapping, alive only during an
 `auth`, which in raw RSS makes any sample that catches an auth look like
-a 16 MiB leak (see the w_rss_mx column).
+a 16 MiB leak (see the w_rss_mx column), and the daemon's static storage
+(.data, .bss: fixed in size, but the first console a worker relays
+touches 128 KiB of buffers there).
 
 How growth is judged (after a warm-up: the first 20% of the samples, at
 least one).  For a series S (one value per sample): B = max of S over the
@@ -57,6 +78,32 @@ Measured noise on an idle-to-busy daemon: master RSS moves by one page
   master RSS      F - B <= 16 KiB (4 pages).  The master only forks, reaps
                   and reloads; its memory is flat to the page.
   master fds      F - B <= 0.  It holds a fixed set.
+  broker anon     F - B <= 128 KiB, on anonymous RSS, not raw RSS: the
+                  broker first runs the configuration parser (libinih,
+                  more of libc) at the first reload, at 30% of the run,
+                  after the warm-up by design, which adds 100-200 KiB of
+                  code pages to raw RSS (measured: +124..+208 KiB, with a
+                  flat heap; the b_rss column shows it).  Its heap is not
+                  flat to the page either: each job in flight holds a
+                  64 KiB reply buffer (up to 3-4 at once here) that malloc
+                  places at offsets that drift as configurations and
+                  instance scans come and go, and a free writes at both
+                  ends of the chunk, so pages of the heap's free space are
+                  touched for the first time one by one until it settles
+                  (measured: +8..+52 KiB over 20-150 s runs, flat after
+                  ~30 s; the bound is what 2 such buffers could reach,
+                  the heap itself is ~660 KiB).  The broker takes ~650
+                  requests in a 20 s run, so a leak of ~200 bytes a
+                  request (more of them in a longer run) crosses it.
+  broker fds      its fds minus the workers alive at the sample (one
+                  channel each); F - B <= 0.  A job holds a pipe for
+                  ~50 ms, a worker's channel goes with the worker: what
+                  is left is a fixed set, and a descriptor leaked per
+                  job, console or reload raises its floor.
+  broker zombies  a zombie child of the broker (a request's child, a
+                  console) seen in two consecutive samples: failure (the
+                  broker reaps on SIGCHLD, at once); and once the load
+                  has stopped the broker has no child left within 5 s.
   worker fds max  per sample the max over workers; F - B <= 0.
   worker fds min  per sample the min over workers (an idle worker: there
                   are always `workers` of them); F - B <= 0.  A descriptor
@@ -81,28 +128,36 @@ Measured noise on an idle-to-busy daemon: master RSS moves by one page
   hundred sessions, where a leak of ~300 bytes per session (or more)
   crosses the tolerance.
 
-Also: no malformed reply, no client error (timeout, unexpected close), the
-daemon stops with status 0 on SIGTERM and no worker outlives it, and the
-log has no sanitizer report, no worker killed by a signal, and no
-password.  The output ends with `N passed, N failed`; exit status 1 if any
-check failed.  The whole run is bounded by SOAK_SECONDS + HARD_MARGIN
-seconds (SIGALRM kills the daemon by pid and cleans up).
+Also: no malformed reply, no client error (timeout, unexpected close),
+every command was sent, a console attached, echoed and detached at least
+once and mem-set and vcpu-set each answered 200 at least once, the
+toolstack's calls.log has no mem-set or vcpu-set with a number but the
+good ones sent, one broker pid all along, the daemon stops with status 0
+on SIGTERM and no worker outlives it, and the log has no sanitizer
+report, no worker killed by a signal, and no password.  The output ends
+with `N passed, N failed`; exit status 1 if any check failed.  The whole
+run is bounded by SOAK_SECONDS + HARD_MARGIN seconds (SIGALRM kills the
+daemon by pid and cleans up).
 
 Environment: ARGO_BIN (default build/plain/argo-server), SOAK_SECONDS (60),
 SOAK_CLIENTS (3), SOAK_KEEP=1 keeps the temp directory.  An ARGO_BIN whose
 path names asan gets ASAN_OPTIONS=quarantine_size_mb=0 unless ASAN_OPTIONS
 is set (the quarantine makes RSS climb with every free); even so ASan's
 allocator maps new regions as the master's reloads first use size classes
-(about +100 KiB in 20 s), so for an ASan build the RSS figures are
-informational.
+(about +100 KiB in 20 s), so for an ASan build the raw RSS figures are
+informational (printed, not judged); its heap lives in big mappings the
+anonymous figures leave out, so those are flat (LeakSanitizer reports
+leaks at exit, in the log).
 """
 
 import ipaddress
+import json
 import os
 import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -112,11 +167,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 from argoclient import Closed, LineClient, ProtocolError  # noqa: E402
-from procs import (alive, children_of, kill_quietly,  # noqa: E402
-                   zombies_of)
+from procs import (alive, all_procs, broker_of, children_of,  # noqa: E402
+                   kill_quietly, wait_for, workers_of, zombies_of)
 
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
+EXE = os.path.realpath(ARGO_BIN)     # as /proc/PID/smaps names it
 SECONDS = float(os.environ.get("SOAK_SECONDS") or 60)
 NCLIENTS = int(os.environ.get("SOAK_CLIENTS") or 3)
 RAPID_PAUSE = 0.01     # between the rapid client's sessions
@@ -134,6 +190,12 @@ WARMUP_FRACTION = 0.20
 TAIL_FRACTION = 0.25
 MASTER_RSS_TOL = 16 * 1024
 MASTER_FD_TOL = 0
+# Anonymous RSS; raw RSS is no measure for the broker (the docstring's
+# "broker anon": its first reload faults in 100-200 KiB of library code,
+# and its heap's free space is touched page by page by drifting 64 KiB
+# job buffers, +8..+52 KiB measured).
+BROKER_ANON_TOL = 128 * 1024
+BROKER_FD_TOL = 0
 WORKER_FD_TOL = 0
 WORKER_RSS_TOL = 64 * 1024
 WORKER_LIFE_TOL = 96 * 1024
@@ -171,6 +233,31 @@ STATES = ("running", "blocked", "paused", "shutdown", "crashed", "dying")
 RUNNING_RE = re.compile(r"^(\S+) id=\d+ mem=\d+ vcpus=\d+ state=(%s) "
                         r"cpu=\d+(\.\d+)?$" % "|".join(STATES))
 STATUS_KEYS = ["name", "config", "state", "id", "mem", "vcpus", "ip"]
+INFO_KEYS = ["host", "release", "xen_version", "nr_cpus", "total_memory",
+             "free_memory", "instances_running"]
+INFO_NUMERIC = ("nr_cpus", "total_memory", "free_memory", "instances_running")
+# `help`: one line per command, "%-20s %s" (usage, description).
+HELP_USAGES = ["help", "version", "auth USER PASSWORD", "whoami",
+               "list available", "list running", "status NAME", "ip NAME",
+               "start NAME", "shutdown NAME", "reboot NAME", "destroy NAME",
+               "pause NAME", "unpause NAME", "info", "console NAME",
+               "mem-set NAME MIB", "vcpu-set NAME N", "exit"]
+# mem-set / vcpu-set.  Good values: every instance's file has memory >= 64
+# (so maxmem >= 64 and 16..64 MiB is always a target the toolstack takes)
+# and vcpus >= 1; 2 vCPUs is more than some instances' maximum, which the
+# toolstack refuses (TOOLSTACK FAILED, its answer, not the daemon's).  Bad
+# numbers never reach the toolstack (checked in calls.log at the end).
+MEM_GOOD = list(range(16, 65))
+VCPU_GOOD = [1, 1, 1, 2]
+BAD_NUMBERS = ["abc", "-1", "0x10", "99999999"]
+SETTERS = {"mem-set": "USAGE: mem-set NAME MIB",
+           "vcpu-set": "USAGE: vcpu-set NAME N"}
+# console NAME: the guest's banner ends in "NAME login: "; Ctrl-] alone
+# detaches; then CR LF and 300 DONE, back in command mode.
+CON_ESC = b"\x1d"
+CON_LOGIN = b"login: "
+CON_DONE = b"\r\n300 DONE\n"
+CON_PEEK = 1.0 * SLOW   # no guest output for that long: look at its state
 BAD_LOG = ("AddressSanitizer", "LeakSanitizer", "runtime error",
            "Assertion", "Segmentation fault")
 LOG_LINE = re.compile(r"^argo-server\[(\d+)\]: (.*)$")
@@ -213,22 +300,32 @@ def rss_fds(pid):
     time it takes a code path.  Anonymous mappings of BIG_ANON or more are
     left out of it: yescrypt's scratch area (about 16 MiB, mapped for one
     `auth` and unmapped after it) would make a sample that catches an auth
-    in flight look like a 16 MiB leak."""
+    in flight look like a 16 MiB leak.  So is the daemon's static storage
+    (its binary's .data and the .bss mapping right after it): fixed in size
+    at link time, so it cannot leak, but some 600 KiB of it are buffers
+    first touched by one command (the console relay's 128 KiB, `info`'s
+    64 KiB...), which would make a worker's first console look like a
+    128 KiB leak."""
     rss = anon_rss = 0
     try:
         with open("/proc/%d/smaps" % pid) as f:
-            big = False
+            skip = False
+            exe_end = None      # where the binary's last mapping ends
             for ln in f:
                 head = ln.split(None, 6)
                 if not head:
                     continue
                 if "-" in head[0] and len(head) >= 5:     # a mapping
                     lo, hi = (int(x, 16) for x in head[0].split("-"))
-                    nameless = len(head) < 6 or head[5].strip() == ""
-                    big = nameless and hi - lo >= BIG_ANON
+                    name = head[5].strip() if len(head) >= 6 else ""
+                    if name == EXE:
+                        skip, exe_end = True, hi
+                    else:
+                        skip = name == "" and (hi - lo >= BIG_ANON or
+                                               lo == exe_end)
                 elif head[0] == "Rss:":
                     rss += int(head[1]) * 1024
-                elif head[0] == "Anonymous:" and not big:
+                elif head[0] == "Anonymous:" and not skip:
                     anon_rss += int(head[1]) * 1024
         nfd = len(os.listdir("/proc/%d/fd" % pid))
     except (OSError, ValueError, IndexError):
@@ -271,6 +368,11 @@ class Stats:
         self.sessions = 0
         self.errors = []         # (time, text)
         self.nerrors = 0
+        self.outcomes = {}       # "console attached", "mem-set 200", ...
+
+    def outcome(self, what):
+        with self.lock:
+            self.outcomes[what] = self.outcomes.get(what, 0) + 1
 
     def reply(self, reply):
         kind = reply[0].split(":")[0] if reply[0].startswith("400") \
@@ -282,7 +384,7 @@ class Stats:
         word = text.split()[0].lower() if text.split() else "-"
         if len(text) > 1024:
             word = "(long line)"
-        elif not word.isalpha():
+        elif not all(ch.isalpha() or ch == "-" for ch in word):
             word = "(control bytes)"
         with self.lock:
             self.commands[word] = self.commands.get(word, 0) + 1
@@ -318,8 +420,10 @@ class Session:
     def __init__(self, port, stats, rng):
         self.stats = stats
         self.rng = rng
+        self.port = port
         self.c = Client(port)
         self.user = None
+        self.con_out = b""
 
     def req(self, text, end="\n"):
         self.stats.command(text)
@@ -353,7 +457,9 @@ class Session:
 
     def do_help(self):
         b = check_body(self.req(self.rng.choice(["help", "HELP"])), "help")
-        expect(len(b) == 15 and b[0].startswith("help "), "help body", b)
+        expect([ln[:20].rstrip() for ln in b] == HELP_USAGES and
+               all(len(ln) > 21 and ln[20] == " " for ln in b),
+               "help body", b)
 
     def do_version(self):
         b = check_body(self.req("version"), "version")
@@ -424,6 +530,191 @@ class Session:
         else:
             check_body(r, verb)
 
+    def may_control(self):
+        return self.user in ("admin", "lim")
+
+    def refused(self, r, verb, name, ok):
+        """Check the replies a control command gets before anything runs
+        (not logged in, a read-only account, an instance the account does
+        not see); True if R had to be one of them."""
+        if self.user is None:
+            self.err(r, "NOT AUTHENTICATED", verb)
+        elif self.user == "ro":
+            self.err(r, "PERMISSION DENIED", verb)
+        elif not ok:
+            self.err(r, "NO SUCH INSTANCE", verb + " " + name)
+        else:
+            return False
+        return True
+
+    def running_name(self):
+        """(name, visible): mostly a running instance of this session's
+        (from `list running`), else name_for()'s pick."""
+        if not self.may_control() or self.rng.random() < 0.1:
+            return self.name_for()
+        r = self.req("list running")
+        names = []
+        if not r[0].startswith("400 TOOLSTACK"):
+            for ln in check_body(r, "list running"):
+                m = RUNNING_RE.match(ln)
+                expect(m and m.group(1) in visible(self.user),
+                       "list running line", [ln])
+                if m.group(2) != "paused" or self.rng.random() < 0.2:
+                    names.append(m.group(1))
+        if names:
+            return self.rng.choice(names), True
+        return self.name_for()
+
+    def do_info(self):
+        r = self.req(self.rng.choice(["info", "INFO", "info  "]))
+        b = check_body(r, "info")
+        expect([ln.split(": ", 1)[0] for ln in b] == INFO_KEYS and
+               all(": " in ln for ln in b), "info keys", b)
+        v = dict(ln.split(": ", 1) for ln in b)
+        expect(all(v[k].isdigit() for k in INFO_NUMERIC), "info numbers", b)
+        expect(all(v[k].strip() for k in ("host", "release", "xen_version")),
+               "info text values", b)
+        # only what the account sees is counted
+        expect(int(v["instances_running"]) <= len(visible(self.user)),
+               "info instances_running", b)
+
+    def do_setter(self):
+        """mem-set / vcpu-set: a good value on a (mostly) running instance,
+        or a bad number, which gets USAGE and never reaches the toolstack."""
+        verb = self.rng.choice(sorted(SETTERS))
+        name, ok = self.running_name()
+        bad = self.rng.random() < 0.4
+        if bad:
+            val = self.rng.choice(BAD_NUMBERS)
+        else:
+            val = str(self.rng.choice(MEM_GOOD if verb == "mem-set"
+                                      else VCPU_GOOD))
+        r = self.req("%s %s %s" % (verb, name, val))
+        if self.refused(r, verb, name, ok):
+            return
+        if bad:
+            return self.err(r, SETTERS[verb], "%s %s %s" % (verb, name, val))
+        if r[0].startswith("400 "):
+            # The instance stopped meanwhile, or more vCPUs than it may
+            # have: the toolstack's answer.
+            expect(r[0].startswith("400 TOOLSTACK FAILED: "),
+                   verb + " failure", r)
+            self.stats.outcome(verb + " toolstack failed")
+        else:
+            expect(r == ["200 OK", "300 DONE"], verb, r)   # xl is silent
+            self.stats.outcome(verb + " 200")
+
+    def status_id(self, name):
+        """The domain id `status NAME` shows now ("-" when stopped)."""
+        r = self.req("status " + name)
+        if r[0].startswith("400 TOOLSTACK"):
+            return None
+        b = check_body(r, "status")
+        expect([ln.split(":", 1)[0] for ln in b] == STATUS_KEYS,
+               "status keys", b)
+        return b[3].split(": ", 1)[1]
+
+    def peek_state(self, name):
+        """The instance's state, asked on a connection of its own."""
+        with Client(self.port) as c:
+            r = c.cmd("status " + name)
+            if r[0].startswith("400 TOOLSTACK"):
+                return None
+            return check_body(r, "status (peek)")[2].split(": ", 1)[1]
+
+    def con_wait(self, name, needle):
+        """Console output up to and including NEEDLE: "found".  Or the
+        console's own end (CR LF 300 DONE: its guest went away), with the
+        session back in command mode: "ended".  Or nothing while the guest
+        is paused (it prints nothing then; the state is looked at every
+        CON_PEEK s without output): "quiet".  Anything else within
+        IO_TIMEOUT is an error."""
+        c = self.c
+        deadline = time.monotonic() + IO_TIMEOUT
+        while True:
+            i = c.buf.find(needle)
+            j = c.buf.find(CON_DONE)
+            if j != -1 and (i == -1 or j < i):
+                c.buf = c.buf[j + len(CON_DONE):]
+                return "ended"
+            if i != -1:
+                self.con_out = c.buf[:i + len(needle)]
+                c.buf = c.buf[i + len(needle):]
+                return "found"
+            if c.eof:
+                raise Closed("console: closed waiting for %r; got %r" %
+                             (needle, c.buf[-200:]))
+            now = time.monotonic()
+            if now >= deadline:
+                raise ProtocolError("console: no %r within %g s; got %r" % (
+                    needle, IO_TIMEOUT, c.buf[-200:]))
+            try:
+                c._fill(min(deadline, now + CON_PEEK))
+            except socket.timeout:
+                if time.monotonic() < deadline and \
+                        self.peek_state(name) == "paused":
+                    return "quiet"
+
+    def do_console(self):
+        """console NAME: 200 OK, the guest's banner up to "login: ", a few
+        bytes and their echo, Ctrl-] alone, CR LF 300 DONE, and the session
+        takes commands again.  NOT RUNNING and CONSOLE BUSY (another session
+        is attached) are answers too; so is the console's own end when
+        another session stops the guest meanwhile."""
+        name, ok = self.running_name()
+        if not self.may_control() or not ok:
+            self.refused(self.req("console " + name), "console", name, ok)
+            return
+        # The domain's id now, to tell afterwards whether it went away.
+        before = self.status_id(name)
+        self.stats.command("console " + name)
+        self.c.send("console %s\n" % name)
+        first = self.c.line()
+        if first in ("400 NOT RUNNING", "400 CONSOLE BUSY"):
+            self.stats.reply([first])
+            self.stats.outcome("console " + first[4:].lower())
+            return
+        expect(first == "200 OK", "console", [first])
+        # stray: we sent bytes that may have come after the console's own
+        # end, into command mode (a line with a control byte: BAD REQUEST)
+        stray = False
+        how = self.con_wait(name, CON_LOGIN)
+        if how == "found":
+            expect(self.con_out.endswith(name.encode() + b" " + CON_LOGIN),
+                   "console banner", [self.con_out[-200:]])
+            token = b"soak%05d" % self.rng.randrange(100000)
+            self.c.send(token + b"\r")
+            how = self.con_wait(name, token)
+            stray = how == "ended"
+            if how == "found":
+                how = "attached"
+        if how != "ended":
+            stray = True
+            self.c.send(CON_ESC)     # alone, in a segment of its own
+            deadline = time.monotonic() + IO_TIMEOUT
+            while CON_DONE not in self.c.buf:
+                if self.c.eof or not self.c._fill(deadline):
+                    raise Closed("console: closed before 300 DONE; got %r"
+                                 % self.c.buf[-200:])
+            self.c.buf = self.c.buf[self.c.buf.index(CON_DONE) +
+                                    len(CON_DONE):]
+        self.stats.reply(["200 OK", "300 DONE"])
+        self.stats.outcome("console " + how)
+        # Command mode again, on the same session.
+        r = self.req("whoami")
+        if r == ["400 BAD REQUEST"] and stray:
+            # What we typed, or our Ctrl-], reached command mode: only
+            # right if the console had just ended by itself (its domain
+            # went away: stopped, or another id).
+            after = self.status_id(name)
+            expect(after != before or before is None or after is None,
+                   "console: input after the console reached command "
+                   "mode, domain %s still id %s" % (name, after), r)
+            self.stats.outcome("console ended under our input")
+            r = self.req("whoami")
+        expect(r == ["200 OK", self.user, "300 DONE"], "whoami after console",
+               r)
+
     def do_errors(self):
         k = self.rng.randrange(8)
         if k == 0:
@@ -435,8 +726,14 @@ class Session:
             self.err(self.req("list everything"),
                      "USAGE: list available|running", "list x")
         elif k == 3:
-            r = self.req(self.rng.choice(["status", "ip", "start"]))
-            expect(len(r) == 1 and r[0].startswith("400 USAGE: "), "usage", r)
+            # The word count is checked first, whoever asks.
+            text, usage = self.rng.choice([
+                ("status", "status NAME"), ("ip", "ip NAME"),
+                ("start", "start NAME"), ("info now", "info"),
+                ("console", "console NAME"),
+                ("mem-set localhost", "mem-set NAME MIB"),
+                ("vcpu-set localhost 1 2", "vcpu-set NAME N")])
+            self.err(self.req(text), "USAGE: " + usage, text)
         elif k == 4:
             self.err(self.req("x" * self.rng.randrange(1025, 5000)),
                      "LINE TOO LONG", "long line")
@@ -480,7 +777,8 @@ class Session:
                        (self.do_whoami, 1), (self.do_available, 3),
                        (self.do_running, 2), (self.do_status, 3),
                        (self.do_ip, 2), (self.do_control, 3),
-                       (self.do_errors, 3)]
+                       (self.do_errors, 3), (self.do_info, 1),
+                       (self.do_setter, 2), (self.do_console, 1)]
             funcs = [f for f, w in actions for _ in range(w)]
             for _ in range(rng.randrange(1, 12)):
                 if time.monotonic() >= deadline:
@@ -664,6 +962,29 @@ class Daemon:
                     self.sessions_by_pid.get(pid, 0) + 1
         return self.sessions_by_pid
 
+    def setter_calls(self):
+        """(mem-set and vcpu-set runs in calls.log, the ones whose number is
+        not one of the good values sent)."""
+        good = {"mem-set": {"%dm" % v for v in MEM_GOOD},
+                "vcpu-set": {"%d" % v for v in VCPU_GOOD}}
+        n, bad = 0, []
+        try:
+            with open(self.state / "calls.log", encoding="utf-8",
+                      errors="replace") as f:
+                for ln in f:
+                    try:
+                        argv = json.loads(ln)["argv"]
+                    except (ValueError, KeyError, TypeError):
+                        bad.append("unparsable:%r" % ln[:80])
+                        continue
+                    if len(argv) > 1 and argv[1] in good:
+                        n += 1
+                        if len(argv) != 4 or argv[3] not in good[argv[1]]:
+                            bad.append(" ".join(argv[1:]))
+        except OSError as e:
+            bad.append("calls.log: %s" % e)
+        return n, bad
+
     def kill_all(self):
         if self.proc is None:
             return
@@ -779,7 +1100,12 @@ def run(d, check):
     # last 45% of the run has long-lived workers to follow.
     hups_at = [t0 + SECONDS * f for f in (0.30, 0.55)]
     cfg_every = max(interval, 2.0)
-    samples = []    # (t, master, {pid: (rss, anon, fds)}, sessions, replies)
+    # (t, master, {pid: (rss, anon, fds)}, sessions, replies, broker);
+    # master and broker: (rss, anon, fds); broker None if not seen
+    samples = []
+    brokers = set()       # the broker pids seen
+    bkids = []            # live children of the broker, per sample
+    bzombies = []         # zombie children of the broker, per sample
     # pid -> [(t, sessions served, anon rss, fds, idle)]; idle: no socket
     # but the listeners (the master's), so no session's fds are counted
     worker_life = {}
@@ -801,16 +1127,23 @@ def run(d, check):
             cfgs += 1
             next_cfg += cfg_every
         if now >= next_sample:
+            procs = all_procs()
             m = rss_fds(d.pid)
             ws = {}
-            for k in children_of(d.pid):
+            for k in workers_of(d.pid, procs):
                 v = rss_fds(k)
                 if v:
                     ws[k] = v
+            bpid = broker_of(d.pid, procs)
+            bv = rss_fds(bpid) if bpid else None
             sess = d.count_sessions()
             if m:
                 samples.append((now - t0, m, ws, stats.sessions,
-                                stats.total()))
+                                stats.total(), bv))
+                if bpid:
+                    brokers.add(bpid)
+                bkids.append(children_of(bpid, procs) if bpid else [])
+                bzombies.append(zombies_of([bpid], procs) if bpid else [])
                 listeners = sockets_of(d.pid)
                 for k, v in ws.items():
                     worker_life.setdefault(k, []).append(
@@ -825,18 +1158,26 @@ def run(d, check):
     # -- the series
     out("")
     out("KiB; rss = VmRSS, anon = anonymous RSS without yescrypt's "
-        "scratch area; w_* = max (mx), sum or min over the workers alive")
-    out("%6s %6s %6s %5s %4s %8s %9s %8s %6s %6s %6s %7s" % (
-        "t(s)", "m_rss", "m_anon", "m_fds", "wrk", "w_rss_mx", "w_rss_sum",
-        "w_anon_mx", "w_fds", "fd_min", "sess", "replies"))
-    for t, (mrss, manon, mfd), ws, nsess, nrep in samples:
+        "scratch area; w_* = max (mx), sum or min over the workers alive; "
+        "b_* = the broker: b_fd-w its fds less the workers alive, b_kid "
+        "its live children (requests, consoles), b_z its zombies")
+    out("%6s %6s %6s %5s %4s %8s %9s %8s %6s %6s %6s %6s %5s %6s %5s %3s "
+        "%6s %7s" % (
+            "t(s)", "m_rss", "m_anon", "m_fds", "wrk", "w_rss_mx",
+            "w_rss_sum", "w_anon_mx", "w_fds", "fd_min", "b_rss", "b_anon",
+            "b_fds", "b_fd-w", "b_kid", "b_z", "sess", "replies"))
+    for i, (t, (mrss, manon, mfd), ws, nsess, nrep, bv) in \
+            enumerate(samples):
         wr = [v[0] for v in ws.values()] or [0]
         wa = [v[1] for v in ws.values()] or [0]
         wf = [v[2] for v in ws.values()] or [0]
-        out("%6.1f %6d %6d %5d %4d %8d %9d %9d %6d %6d %6d %7d" % (
-            t, mrss // 1024, manon // 1024, mfd, len(ws), max(wr) // 1024,
-            sum(wr) // 1024, max(wa) // 1024, max(wf), min(wf), nsess,
-            nrep))
+        brss, banon, bfd = bv or (0, 0, 0)
+        out("%6.1f %6d %6d %5d %4d %8d %9d %9d %6d %6d %6d %6d %5d %6d %5d "
+            "%3d %6d %7d" % (
+                t, mrss // 1024, manon // 1024, mfd, len(ws), max(wr) // 1024,
+                sum(wr) // 1024, max(wa) // 1024, max(wf), min(wf),
+                brss // 1024, banon // 1024, bfd, bfd - len(ws),
+                len(bkids[i]), len(bzombies[i]), nsess, nrep))
     out("")
 
     # -- the load
@@ -848,6 +1189,8 @@ def run(d, check):
                                 sorted(stats.replies.items())))
     out("requests: " + ", ".join("%s %d" % kv for kv in
                                  sorted(stats.commands.items())))
+    out("outcomes: " + ", ".join("%s %d" % kv for kv in
+                                 sorted(stats.outcomes.items())))
     sess = d.count_sessions()
     if sess:
         out("workers that served sessions: %d; sessions per worker: max %d "
@@ -863,9 +1206,44 @@ def run(d, check):
     want = {"help", "version", "whoami", "auth", "list", "status", "ip",
             "start", "boot", "create", "pause", "unpause", "shutdown",
             "reboot", "destroy", "frobnicate", "quit", "exit",
-            "(long line)", "(control bytes)", "pipelined"}
+            "(long line)", "(control bytes)", "pipelined", "info",
+            "console", "mem-set", "vcpu-set"}
     check(want <= seen, "every command was exercised", "missing %s" %
           (" ".join(sorted(want - seen)) or "none"))
+    done = stats.outcomes
+    check(done.get("console attached", 0) > 0 and
+          done.get("mem-set 200", 0) > 0 and done.get("vcpu-set 200", 0) > 0,
+          "a console attached, echoed and detached; mem-set and vcpu-set "
+          "answered 200", "%d, %d, %d times" % (
+              done.get("console attached", 0), done.get("mem-set 200", 0),
+              done.get("vcpu-set 200", 0)))
+    calls, bad_calls = d.setter_calls()
+    check(not bad_calls and calls > 0, "calls.log: mem-set and vcpu-set ran "
+          "only with good numbers", "%d runs; %s" % (
+              calls, " ".join(bad_calls[:5]) or "no other"))
+
+    # -- the broker: one process all along, no zombie left, no child left
+    # once the load has stopped
+    bpid = broker_of(d.pid)
+    check(len(brokers) == 1 and all(s[5] for s in samples) and
+          bpid in brokers, "one broker, seen at every sample",
+          "pids %s, now %s, missing at %d samples" % (
+              " ".join(map(str, sorted(brokers))), bpid,
+              sum(1 for s in samples if not s[5])))
+    lingering = sorted({(samples[i][0], z) for i in range(1, len(samples))
+                        for z in set(bzombies[i]) & set(bzombies[i - 1])})
+    check(not lingering, "broker: no zombie child in two consecutive "
+          "samples", "%d seen; %s" % (
+              sum(len(z) for z in bzombies),
+              " ".join("pid %d at %.1fs" % (z, t) for t, z in lingering[:5])
+              or "none lingered"))
+    left = wait_for(lambda: not children_of(bpid) and not zombies_of([bpid]),
+                    5 * SLOW) if bpid else True
+    check(left, "broker: no request or console child left once the load "
+          "stopped", "live %s, zombies %s" % (
+              " ".join(map(str, children_of(bpid))) or "none",
+              " ".join(map(str, zombies_of([bpid]))) or "none")
+          if bpid and not left else "")
 
     # -- growth
     warm_n = max(1, int(round(len(samples) * WARMUP_FRACTION)))
@@ -879,10 +1257,14 @@ def run(d, check):
         wfds = [max([v[2] for v in s[2].values()] or [0]) for s in samples]
         wfloor = [min([v[2] for v in s[2].values()] or [0])
                   for s in samples]
+        brss = [(s[5] or (0, 0, 0))[0] for s in samples]
+        banon = [(s[5] or (0, 0, 0))[1] for s in samples]
+        bfdw = [(s[5] or (0, 0, 0))[2] - len(s[2]) for s in samples]
         b, f, g = growth(mrss, warm_n, tail_n)
-        check(g <= MASTER_RSS_TOL, "master RSS growth <= %s" %
-              kib(MASTER_RSS_TOL), "warm-up max %s, tail min %s, %+d KiB" %
-              (kib(b), kib(f), g // 1024))
+        check(g <= MASTER_RSS_TOL or ASAN, "master RSS growth <= %s" %
+              kib(MASTER_RSS_TOL), "warm-up max %s, tail min %s, %+d KiB%s" %
+              (kib(b), kib(f), g // 1024, "; ASan build: informational"
+               if ASAN else ""))
         b, f, g = growth(mfds, warm_n, tail_n)
         check(g <= MASTER_FD_TOL, "master fds growth <= %d" % MASTER_FD_TOL,
               "warm-up max %d, tail min %d" % (b, f))
@@ -893,6 +1275,15 @@ def run(d, check):
         check(g <= WORKER_FD_TOL, "worker fds (min over workers: the idle "
               "floor) growth <= %d" % WORKER_FD_TOL, "warm-up max %d, tail "
               "min %d" % (b, f))
+        b, f, g = growth(banon, warm_n, tail_n)
+        b2, f2, g2 = growth(brss, warm_n, tail_n)
+        check(g <= BROKER_ANON_TOL, "broker anon RSS growth <= %s" %
+              kib(BROKER_ANON_TOL), "warm-up max %s, tail min %s, %+d KiB; "
+              "raw RSS, not judged: %s, %s, %+d KiB" % (
+                  kib(b), kib(f), g // 1024, kib(b2), kib(f2), g2 // 1024))
+        b, f, g = growth(bfdw, warm_n, tail_n)
+        check(g <= BROKER_FD_TOL, "broker fds less workers alive growth <= "
+              "%d" % BROKER_FD_TOL, "warm-up max %d, tail min %d" % (b, f))
         b, f, g = growth(wrss, warm_n, tail_n)
         check(g <= WORKER_RSS_TOL, "worker anon RSS (max over workers) "
               "growth <= %s" % kib(WORKER_RSS_TOL), "warm-up max %s, tail "
