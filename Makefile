@@ -104,8 +104,8 @@ FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c src/xencfg_lex.c
 FUZZ_SRCS_fuzz_acl	= src/acl.c
 FUZZ_SRCS_fuzz_domlist	= src/domlist.c
 FUZZ_SRCS_fuzz_config	= src/config.c src/config_keys.c src/util.c \
-			  src/log.c src/log_relay.c src/acl.c src/xencfg.c \
-			  src/xencfg_lex.c $(LIBS)
+			  src/strutil.c src/log.c src/log_relay.c src/acl.c \
+			  src/xencfg.c src/xencfg_lex.c $(LIBS)
 FUZZ_SRCS_fuzz_privmsg	= src/privmsg.c src/xencfg.c src/xencfg_lex.c
 
 fuzz:

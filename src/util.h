@@ -7,12 +7,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-/* strtonum(3)-like: decimal only, whole string, range-checked. 0 or -1. */
-int	 util_parse_long(const char *s, long min, long max, long *out);
-/* Copy with truncation; always NUL-terminates; returns strlen(src). */
-size_t	 util_strlcpy(char *dst, const char *src, size_t size);
-/* Constant-time string equality (length leaks, content does not). */
-int	 util_streq_ct(const char *a, const char *b);
+#include "strutil.h"
+
 /* Numeric host of a sockaddr, v4-mapped v6 shown as v4. */
 void	 util_addrstr(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t buflen);

@@ -61,7 +61,7 @@ number(const char *opt, const char *s, long min, long max)
 {
 	long	v;
 
-	if (xparse_long(s, min, max, &v) == -1)
+	if (util_parse_long(s, min, max, &v) == -1)
 		xdie(ARGO_EXIT_USAGE, "%s %s: not a number from %ld to %ld",
 		    opt, s, min, max);
 	return ((int)v);

@@ -10,8 +10,10 @@
 # Each build flavour ($(B)) has its own objects in $(B)/client.
 
 CLIENT_SRCS	:= $(wildcard src/client/*.c)
-CLIENT_HDRS	:= $(wildcard src/client/*.h) src/defs.h
-CLIENT_OBJS	:= $(CLIENT_SRCS:src/client/%.c=$(B)/client/%.o)
+CLIENT_HDRS	:= $(wildcard src/client/*.h) src/defs.h src/strutil.h
+# src/strutil.c is the one file the client shares with the daemon.
+CLIENT_OBJS	:= $(CLIENT_SRCS:src/client/%.c=$(B)/client/%.o) \
+		   $(B)/client/strutil.o
 CLIENT_LIBOBJS	:= $(filter-out $(B)/client/argo.o,$(CLIENT_OBJS))
 CLIENT_CFLAGS	= $(ARGO_CPPFLAGS) $(CPPFLAGS) -Isrc $(CFLAGS) $(WARNFLAGS)
 CLIENT_UNITSRCS	:= $(wildcard tests/client/unit/test_*.c)
@@ -33,6 +35,9 @@ $(B)/argo: $(CLIENT_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLIENT_OBJS)
 
 $(B)/client/%.o: src/client/%.c $(CLIENT_HDRS) | $(B)/client
+	$(CC) $(CLIENT_CFLAGS) -c -o $@ $<
+
+$(B)/client/strutil.o: src/strutil.c src/strutil.h | $(B)/client
 	$(CC) $(CLIENT_CFLAGS) -c -o $@ $<
 
 $(B)/client $(B)/client/unit:

@@ -34,7 +34,7 @@ valid_port(const char *s, size_t len, char *out)
 		return (-1);
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (xparse_long(buf, 1, 65535, &v) == -1)
+	if (util_parse_long(buf, 1, 65535, &v) == -1)
 		return (-1);
 	(void)snprintf(out, 6, "%ld", v);
 	return (0);
@@ -154,7 +154,7 @@ host_parse(const char *spec, const char *defport, struct host *h,
 			return (-1);
 		}
 	} else
-		xstrlcpy(h->h_port, defport, sizeof(h->h_port));
+		util_strlcpy(h->h_port, defport, sizeof(h->h_port));
 	h->h_spec = xstrdup(spec);
 	h->h_name = xmalloc(nlen + 1);
 	memcpy(h->h_name, name, nlen);

@@ -38,7 +38,7 @@ words(const char *line, char *copy, size_t copylen, char **w)
 	char	*p;
 	int	 n = 0;
 
-	xstrlcpy(copy, line, copylen);
+	util_strlcpy(copy, line, copylen);
 	for (p = copy; *p != '\0' && n <= MAX_WORDS; ) {
 		while (argo_is_blank(*p))
 			*p++ = '\0';

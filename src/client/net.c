@@ -275,7 +275,7 @@ dial_blocking(const struct host *h, long long deadline, int seconds,
 			dial_check_connect(&d);
 	}
 	if (d.d_state == DIAL_FAILED) {
-		xstrlcpy(err, d.d_err, errlen);
+		util_strlcpy(err, d.d_err, errlen);
 		dial_stop(&d);
 		return (-1);
 	}

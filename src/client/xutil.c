@@ -77,37 +77,6 @@ xstrdup(const char *s)
 	return (p);
 }
 
-size_t
-xstrlcpy(char *dst, const char *src, size_t size)
-{
-	size_t	len = strlen(src);
-
-	if (size > 0) {
-		size_t	n = len >= size ? size - 1 : len;
-
-		memcpy(dst, src, n);
-		dst[n] = '\0';
-	}
-	return (len);
-}
-
-int
-xparse_long(const char *s, long min, long max, long *out)
-{
-	char	*end;
-	long	 v;
-
-	/* strtol alone would take " 7", "+7" and "0x7". */
-	if (s == NULL || *s < '0' || *s > '9')
-		return (-1);
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return (-1);
-	*out = v;
-	return (0);
-}
-
 long long
 xnow_ms(void)
 {

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "strutil.h"	/* util_strlcpy, util_parse_long: the daemon's own */
+
 /* "argo: MESSAGE" on stderr, the terminal restored, exit STATUS. */
 void	 xdie(int status, const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
@@ -16,10 +18,6 @@ void	 xwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	*xmalloc(size_t n);
 void	*xrealloc(void *p, size_t n);
 char	*xstrdup(const char *s);
-/* Copy with truncation; always NUL-terminates; returns strlen(src). */
-size_t	 xstrlcpy(char *dst, const char *src, size_t size);
-/* Decimal only, whole string, within [min, max]: 0, else -1. */
-int	 xparse_long(const char *s, long min, long max, long *out);
 /* Milliseconds on the monotonic clock. */
 long long xnow_ms(void);
 /* Every byte to a blocking descriptor (EINTR retried): 0, else -1. */
