@@ -5,6 +5,7 @@ Checks, from the repository root (or ROOT given as the first argument):
   - every configuration key appears as an entry in man/argo-server.conf.5,
     with its default, and in etc/argo-server.conf with the same default;
   - every protocol command appears in man/argo-server.8;
+  - the README's map of which process runs which src/ file names them all;
   - with --binary PATH: the daemon accepts a file that sets every key to
     its documented default, accepts the shipped sample, and rejects an
     unknown key (so the key list below cannot drift from the parser).
@@ -133,6 +134,16 @@ def main():
                    "TIMEOUT"]:
         check(re.search(r"^\.It Li \"?%s" % re.escape(reason), man8, re.M)
               is not None, "argo-server.8 explains 400 %s" % reason)
+
+    # The README tells which process runs which source file: every file.
+    readme = open(os.path.join(root, "README")).read()
+    m = re.search(r"^Which process runs which file of src/:\n"
+                  r"(.*?)(?:\n\n|\Z)", readme, re.M | re.S)
+    mapped = set(re.findall(r"\b\w+\.c\b", m.group(1))) if m else set()
+    check(m is not None, "README maps src/ files to processes")
+    for f in sorted(os.listdir(os.path.join(root, "src"))):
+        if f.endswith(".c"):
+            check(f in mapped, "README says which process runs src/" + f)
 
     example = conf5_example(conf5)
     check(example is not None and
