@@ -29,10 +29,10 @@ struct cmd {
 	int		 c_nargs;	/* operands after word [sub] */
 	enum cmd_need	 c_need;
 	unsigned int	 c_flags;
+	enum priv_verb	 c_verb;	/* control verb, 0: none */
 	const char	*c_usage;
 	const char	*c_help;
 	cmd_fn		*c_run;
-	enum priv_verb	 c_verb;	/* control verb, 0: none */
 };
 
 void	cmd_dispatch(struct session *s, int argc, char **argv);

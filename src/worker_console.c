@@ -215,11 +215,13 @@ relay(struct session *s, int pty)
 		if ((now = util_now_ms()) >= deadline)
 			return ("timeout");
 		pfd[0].fd = s->s_fd;
-		pfd[0].events = (!rl.r_escaped && rl.r_toptylen < CON_BUF ?
-		    POLLIN : 0) | (rl.r_toclilen > 0 ? POLLOUT : 0);
+		pfd[0].events = (short)((!rl.r_escaped &&
+		    rl.r_toptylen < CON_BUF ? POLLIN : 0) |
+		    (rl.r_toclilen > 0 ? POLLOUT : 0));
 		pfd[1].fd = rl.r_ptyeof ? -1 : pty;
-		pfd[1].events = (!rl.r_escaped && rl.r_toclilen < CON_BUF ?
-		    POLLIN : 0) | (rl.r_toptylen > 0 ? POLLOUT : 0);
+		pfd[1].events = (short)((!rl.r_escaped &&
+		    rl.r_toclilen < CON_BUF ? POLLIN : 0) |
+		    (rl.r_toptylen > 0 ? POLLOUT : 0));
 		ts.tv_sec = (deadline - now) / 1000;
 		ts.tv_nsec = ((deadline - now) % 1000) * 1000000;
 		if (ppoll(pfd, 2, &ts, &waitmask) <= 0)

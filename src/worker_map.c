@@ -52,13 +52,12 @@ static void
 rescan(long long now)
 {
 	struct priv_req		 rq;
-	const struct priv_rep	*rep;
 	int			 fd;
 
 	privmsg_req_init(&rq, PRIV_SCAN);
 	if (watch == -1)
 		rq.r_flags = PRIV_F_WATCH;
-	if ((rep = ask(&rq, &fd)) == NULL)
+	if (ask(&rq, &fd) == NULL)
 		return;
 	if (fd != -1) {
 		if (watch != -1)

@@ -680,8 +680,15 @@ child_soft(const void *arg)
 	CHECK_ERRNO("openat / O_RDONLY|O_DIRECTORY",
 	    syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY),
 	    EACCES);
-	errno = 0;
-	CHECK(opendir("/") == NULL && errno == EACCES);
+	{
+		DIR	*dp;
+
+		errno = 0;
+		dp = opendir("/");
+		CHECK(dp == NULL && errno == EACCES);
+		if (dp != NULL)
+			(void)closedir(dp);
+	}
 	CHECK_ERRNO("openat missing O_RDONLY",
 	    syscall(SYS_openat, AT_FDCWD, "/nonexistent/argo", O_RDONLY),
 	    EACCES);
