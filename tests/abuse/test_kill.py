@@ -96,11 +96,15 @@ def test_kill_every_worker_repeatedly(daemon_factory):
         assert d.ask("version")[1] == "argo-server 0.1.0"
         # a worker killed last round may still be tearing down its
         # address space (slow under ASan): listed again, but one death
-        kids = d.workers()
-        for k in kids:
+        # (or gone between the listing and the kill: only what this kill
+        # reached counts as killed here)
+        for k in d.workers():
             d.allowed_kills.add(k)
-            os.kill(k, signal.SIGKILL)
-        killed.update(kids)
+            try:
+                os.kill(k, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+            killed.add(k)
         worst = max(worst, answered_within(d, 1.0 * SLOW))
     print("\n%d workers killed in 20 rounds; worst time to service %.1f ms"
           % (len(killed), worst * 1000))
