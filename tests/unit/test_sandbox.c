@@ -58,6 +58,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "privmsg.h"
 #include "sandbox.h"
 
 #define WATCHDOG_S	120
@@ -743,47 +744,24 @@ on_usr1(int sig)
 	got_usr1++;
 }
 
-/* Pass fd over sv[0], receive it on sv[1]. */
+/*
+ * Pass fd over sv[0], receive it on sv[1], with the broker channel's own
+ * functions: what the filter must allow is what they call.
+ */
 static int
 pass_fd(const int sv[2], int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}		 cm;
-	struct msghdr	 msg;
-	struct cmsghdr	*c;
-	struct iovec	 iov;
-	char		 byte = 'f';
-	int		 got = -1;
+	char	byte = 'f';
+	int	got = -1;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sv[0], &msg, 0) != 1)
+	if (privmsg_send(sv[0], &byte, 1, fd, 0) == -1)
 		return (-1);
-
-	memset(&cm, 0, sizeof(cm));
 	byte = 0;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	if (recvmsg(sv[1], &msg, MSG_CMSG_CLOEXEC) != 1 || byte != 'f')
+	if (privmsg_recv(sv[1], &byte, 1, &got, 0) != 1 || byte != 'f') {
+		if (got != -1)
+			(void)close(got);
 		return (-1);
-	c = CMSG_FIRSTHDR(&msg);
-	if (c == NULL || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return (-1);
-	memcpy(&got, CMSG_DATA(c), sizeof(int));
+	}
 	return (got);
 }
 
