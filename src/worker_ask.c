@@ -82,38 +82,29 @@ ask_payload(const struct priv_rep *rep)
 	return ((const char *)rep + sizeof(*rep));
 }
 
+/* The 400 reason of each failed status (PRIV_FAILED adds the summary). */
+static const char *const reasons[PRIV_STATUS_MAX] = {
+	[PRIV_FAILED] = "TOOLSTACK FAILED",
+	[PRIV_TIMEOUT] = "TOOLSTACK TIMEOUT",
+	[PRIV_BADAUTH] = "AUTHENTICATION FAILED",
+	[PRIV_NOAUTH] = "NOT AUTHENTICATED",
+	[PRIV_DENIED] = "PERMISSION DENIED",
+	[PRIV_NOSUCH] = "NO SUCH INSTANCE",
+	[PRIV_NOTRUNNING] = "NOT RUNNING",
+	[PRIV_BUSY] = "CONSOLE BUSY",
+};
+
 void
 ask_fail_reply(struct session *s, const struct priv_rep *rep)
 {
-	switch (rep != NULL ? (int)rep->p_status : PRIV_ERROR) {
-	case PRIV_FAILED:
-		session_error(s, "TOOLSTACK FAILED: %s", rep->p_summary);
-		break;
-	case PRIV_TIMEOUT:
-		session_error(s, "TOOLSTACK TIMEOUT");
-		break;
-	case PRIV_BADAUTH:
-		session_error(s, "AUTHENTICATION FAILED");
-		break;
-	case PRIV_NOAUTH:
-		session_error(s, "NOT AUTHENTICATED");
-		break;
-	case PRIV_DENIED:
-		session_error(s, "PERMISSION DENIED");
-		break;
-	case PRIV_NOSUCH:
-		session_error(s, "NO SUCH INSTANCE");
-		break;
-	case PRIV_NOTRUNNING:
-		session_error(s, "NOT RUNNING");
-		break;
-	case PRIV_BUSY:
-		session_error(s, "CONSOLE BUSY");
-		break;
-	default:
+	uint32_t	st = rep != NULL ? rep->p_status : PRIV_ERROR;
+
+	if (st == PRIV_FAILED && rep != NULL)
+		session_error(s, "%s: %s", reasons[st], rep->p_summary);
+	else if (st < PRIV_STATUS_MAX && reasons[st] != NULL)
+		session_error(s, "%s", reasons[st]);
+	else
 		session_error(s, "TOOLSTACK FAILED: cannot run the toolstack");
-		break;
-	}
 	if (rep == NULL) {
 		/* Nothing more can be done for this client. */
 		s->s_close = 1;
