@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -41,6 +42,10 @@ struct bchan {
 	struct bconf	*ch_bc;
 	const struct user *ch_user;	/* this session's account, or NULL */
 	uint64_t	 ch_session;	/* the worker's session number */
+	/* that session's peer, from the kernel (broker_peer.c) */
+	char		 ch_peer[PRIV_PEER_MAX];	/* as logged */
+	struct sockaddr_storage ch_peer_ss;	/* AF_UNSPEC: unknown */
+	long		 ch_peer_uid;		/* AF_UNIX: SO_PEERCRED's */
 	int		 ch_hup;	/* worker gone: close once idle */
 	/* the request in flight */
 	pid_t		 ch_job;	/* its broker child, 0: none */
@@ -53,7 +58,7 @@ struct bchan {
 	char		 ch_con_name[ARGO_MAX_NAME + 1];	/* held, "": none */
 	pid_t		 ch_con_pid;	/* `TOOL console`, 0: none */
 	char		 ch_con_user[ARGO_MAX_NAME + 1];
-	char		 ch_con_peer[PRIV_PEER_MAX];
+	char		 ch_con_peer[PRIV_PEER_MAX];	/* ch_peer's, then */
 	long long	 ch_con_start;
 	long long	 ch_con_stop_at;	/* next step of stopping, 0: none */
 	int		 ch_con_stage;	/* 0: let it end, 1: TERM, 2: KILL */
@@ -81,6 +86,10 @@ void	bchan_reply(struct bchan *ch, const struct priv_req *rq, int status,
 	    uint64_t seq, int fd);
 void	bchan_read(struct bchan *ch);			/* its request */
 void	bchan_job_read(struct bchan *ch);		/* the job's reply */
+
+/* broker_peer.c: set ch's peer from the session's client socket fd (which
+ * it closes); "unknown" when fd is not a connected stream socket. */
+void	bpeer_learn(struct bchan *ch, int fd);
 
 /* broker_console.c */
 int	bcon_busy(const char *name);		/* held by any session? */

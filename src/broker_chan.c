@@ -222,29 +222,44 @@ bchan_read(struct bchan *ch)
 	int			 fd, st;
 
 	n = privmsg_recv(ch->ch_fd, buf, sizeof(buf), &fd, MSG_DONTWAIT);
-	if (fd != -1) {
-		close(fd);
-		chan_kill(ch, "sent a descriptor");
-		return;
-	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (fd != -1)
+			close(fd);
 		bchan_close(ch);		/* the worker is gone */
 		return;
 	}
 	if (privmsg_decode_req(buf, (size_t)n, &rq, msg, sizeof(msg)) == -1) {
 		char line[ARGO_ERR_LEN + 32];
 
+		if (fd != -1)
+			close(fd);
 		(void)snprintf(line, sizeof(line), "malformed request (%s)",
 		    msg);
 		chan_kill(ch, line);
 		return;
 	}
-	/* A new session of the worker's starts anonymous. */
-	if (rq.r_session != ch->ch_session) {
+	/*
+	 * A new session of the worker's starts anonymous, and its first
+	 * request, only that one, brings the client socket (privmsg.h).
+	 */
+	if ((rq.r_session != ch->ch_session) != (fd != -1)) {
+		if (fd != -1)
+			close(fd);
+		chan_kill(ch, fd != -1 ? "sent a descriptor" :
+		    "began a session without its client");
+		return;
+	}
+	if (fd != -1) {
+		if (ch->ch_con_name[0] != '\0') {
+			close(fd);
+			chan_kill(ch, "began a session with a console held");
+			return;
+		}
 		ch->ch_session = rq.r_session;
 		ch->ch_user = NULL;
+		bpeer_learn(ch, fd);
 	}
 	if (rq.r_type == PRIV_SCAN) {
 		do_scan(ch, &rq);
@@ -260,7 +275,7 @@ bchan_read(struct bchan *ch)
 		log_warnx("refused %s%s%s of worker %ld (peer=%s user=%s): %s",
 		    privmsg_type_name(&rq),
 		    rq.r_name[0] ? " " : "", rq.r_name, (long)ch->ch_pid,
-		    rq.r_peer, ch->ch_user ? ch->ch_user->u_name : "-", why);
+		    ch->ch_peer, ch->ch_user ? ch->ch_user->u_name : "-", why);
 		bchan_reply(ch, &rq, st, 0, -1);
 		return;
 	}

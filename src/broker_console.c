@@ -113,9 +113,9 @@ bcon_attach(struct bchan *ch, const struct priv_req *rq)
 	ch->ch_con_ending = 0;
 	util_strlcpy(ch->ch_con_user, ch->ch_user->u_name,
 	    sizeof(ch->ch_con_user));
-	util_strlcpy(ch->ch_con_peer, rq->r_peer, sizeof(ch->ch_con_peer));
+	util_strlcpy(ch->ch_con_peer, ch->ch_peer, sizeof(ch->ch_con_peer));
 	log_debug("console peer=%s user=%s instance=%s attached pid=%ld",
-	    rq->r_peer, ch->ch_con_user, ch->ch_con_name, (long)pid);
+	    ch->ch_peer, ch->ch_con_user, ch->ch_con_name, (long)pid);
 	bchan_reply(ch, rq, PRIV_OK, 0, m);
 	close(m);
 }

@@ -151,12 +151,12 @@ run_auth(const struct bchan *ch, const struct priv_req *rq,
 	    h[0] != '*' && util_streq_ct(h, u->u_hash);
 	explicit_bzero(&cdata, sizeof(cdata));
 	if (ok) {
-		log_info("auth ok peer=%s user=%s", rq->r_peer, u->u_name);
+		log_info("auth ok peer=%s user=%s", ch->ch_peer, u->u_name);
 		rep->p_status = PRIV_OK;
 		return (sizeof(*rep));
 	}
 	sleep_until(start + ARGO_AUTH_DELAY_MS);
-	log_info("auth failed peer=%s user=%s", rq->r_peer,
+	log_info("auth failed peer=%s user=%s", ch->ch_peer,
 	    log_sanitize(safe, sizeof(safe), rq->r_user, strlen(rq->r_user)));
 	rep->p_status = PRIV_BADAUTH;
 	return (sizeof(*rep));
@@ -205,7 +205,7 @@ run_control(const struct bchan *ch, const struct priv_req *rq,
 	    inst->i_path : inst->i_name, num[0] != '\0' ? num : NULL);
 	toolstack_rc(r, rc, sizeof(rc));
 	log_info("control peer=%s user=%s verb=%s instance=%s rc=%s ms=%ld",
-	    rq->r_peer, ch->ch_user->u_name, verb, inst->i_name, rc, r->ms);
+	    ch->ch_peer, ch->ch_user->u_name, verb, inst->i_name, rc, r->ms);
 	return (toolstack_reply(r, verb, rep, out));
 }
 

@@ -87,7 +87,7 @@ int
 privmsg_decode_req(const void *buf, size_t len, struct priv_req *rq,
     char *why, size_t whylen)
 {
-	long	peer, user, name, pw;
+	long	user, name, pw;
 	size_t	tail;
 	int	wants_name;
 
@@ -103,14 +103,11 @@ privmsg_decode_req(const void *buf, size_t len, struct priv_req *rq,
 		BAD("bad magic");
 	if (rq->r_type < PRIV_AUTH || rq->r_type >= PRIV_TYPE_MAX)
 		BAD("unknown request type");
-	peer = field(rq->r_peer, sizeof(rq->r_peer));
 	user = field(rq->r_user, sizeof(rq->r_user));
 	name = field(rq->r_name, sizeof(rq->r_name));
 	pw = field(rq->r_password, sizeof(rq->r_password));
-	if (peer < 0 || user < 0 || name < 0 || pw < 0)
+	if (user < 0 || name < 0 || pw < 0)
 		BAD("unterminated or unpadded string");
-	if (peer == 0 || !printable(rq->r_peer, (size_t)peer))
-		BAD("bad peer");
 	if (rq->r_type != PRIV_CONSOLE_END && rq->r_number2 != 0)
 		BAD("bad number");
 	if (rq->r_type != PRIV_CONTROL && rq->r_type != PRIV_CONSOLE_END &&

@@ -15,7 +15,7 @@
 #include "defs.h"
 
 #define PRIV_MAGIC	0x41524731u	/* "ARG1" */
-#define PRIV_PEER_MAX	64		/* the peer address, as logged */
+#define PRIV_PEER_MAX	64		/* the peer, as the broker logs it */
 #define PRIV_SUMMARY_MAX 256
 /* The ranges of mem-set (MiB) and vcpu-set (vCPUs), DESIGN.md 3. */
 #define PRIV_MEMSET_MIN	16
@@ -57,6 +57,11 @@ enum priv_verb {
 				   valid one (r_password is empty) */
 #define PRIV_F_AUTH_ALL	(PRIV_F_BADUSER | PRIV_F_LONGPW)
 
+/*
+ * A session's first request carries its client socket (SCM_RIGHTS) and no
+ * other does: the broker takes the peer it logs and counts from the
+ * kernel (getpeername, SO_PEERCRED), never from a worker's word.
+ */
 struct priv_req {
 	uint32_t	r_magic;
 	uint32_t	r_type;
@@ -65,7 +70,6 @@ struct priv_req {
 	uint64_t	r_session;	/* the worker's session number */
 	int64_t		r_number;	/* mem-set MiB, vcpu-set count, bytes in */
 	int64_t		r_number2;	/* console end: bytes out; else 0 */
-	char		r_peer[PRIV_PEER_MAX];
 	char		r_user[ARGO_MAX_NAME + 1];
 	char		r_name[ARGO_MAX_NAME + 1];
 	char		r_password[ARGO_MAX_PASSWORD + 1];

@@ -282,7 +282,7 @@ session_run(const struct config *c, int fd, const char *peer)
 
 	memset(&s, 0, sizeof(s));
 	/* The broker forgets the last session's account at our next one. */
-	ask_session(++sessions, peer);
+	ask_session(++sessions, fd);
 	s.s_fd = fd;
 	s.s_conf = c;
 	s.s_console = -1;

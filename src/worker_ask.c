@@ -16,7 +16,7 @@
 
 static int		 chan = -1;
 static uint64_t		 cur_session;
-static char		 cur_peer[PRIV_PEER_MAX];
+static int		 cur_client = -1;	/* until the broker has it */
 static unsigned char	 repbuf[PRIV_REP_MAX + 1]
 			    __attribute__((aligned(8)));
 
@@ -33,10 +33,10 @@ ask_fd(void)
 }
 
 void
-ask_session(uint64_t session, const char *peer)
+ask_session(uint64_t session, int client)
 {
 	cur_session = session;
-	util_strlcpy(cur_peer, peer, sizeof(cur_peer));
+	cur_client = client;
 }
 
 const struct priv_rep *
@@ -47,11 +47,16 @@ ask(struct priv_req *rq, int *fdp)
 
 	rq->r_magic = PRIV_MAGIC;
 	rq->r_session = cur_session;
-	util_strlcpy(rq->r_peer, cur_peer, sizeof(rq->r_peer));
 	if (fdp != NULL)
 		*fdp = -1;
-	if (privmsg_send(chan, rq, sizeof(*rq), -1, 0) == -1)
+	/*
+	 * The session's first request shows the broker the client itself: it
+	 * logs and counts the peer the kernel names.  Sessions that never ask
+	 * anything cost nothing.
+	 */
+	if (privmsg_send(chan, rq, sizeof(*rq), cur_client, 0) == -1)
 		goto gone;
+	cur_client = -1;
 	n = privmsg_recv(chan, repbuf, sizeof(repbuf), &fd, 0);
 	explicit_bzero(rq->r_password, sizeof(rq->r_password));
 	if (n <= 0)

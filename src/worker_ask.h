@@ -16,10 +16,13 @@
 void	ask_init(int fd);
 /* The channel itself, to notice a hang-up while waiting for a client. */
 int	ask_fd(void);
-/* The session requests are made for from now on (its number and peer). */
-void	ask_session(uint64_t session, const char *peer);
 /*
- * Send rq (its magic, session and peer are filled in) and wait for the
+ * The session requests are made for from now on: its number, and its
+ * client socket, which goes to the broker with the session's first request.
+ */
+void	ask_session(uint64_t session, int client);
+/*
+ * Send rq (its magic and session are filled in) and wait for the
  * reply, valid until the next call; *fdp gets a descriptor that came with
  * it, or -1 (fdp may be NULL: then none is accepted).  NULL when the
  * broker is gone: the worker then stops after this session.

@@ -105,17 +105,15 @@ static void
 check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 {
 	struct priv_req	enc;
-	size_t		peer, user, name, pw, i;
+	size_t		user, name, pw, i;
 	int		wants_name;
 
 	CHECK(len == sizeof(*rq));
 	CHECK(rq->r_magic == PRIV_MAGIC);
 	CHECK(rq->r_type >= PRIV_AUTH && rq->r_type < PRIV_TYPE_MAX);
-	peer = check_field(rq->r_peer, sizeof(rq->r_peer));
 	user = check_field(rq->r_user, sizeof(rq->r_user));
 	name = check_field(rq->r_name, sizeof(rq->r_name));
 	pw = check_field(rq->r_password, sizeof(rq->r_password));
-	CHECK(peer > 0 && all_in(rq->r_peer, peer, 0x21, 0x7e));
 	if (rq->r_type == PRIV_CONTROL && rq->r_verb == PV_MEMSET)
 		CHECK(rq->r_number >= PRIV_MEMSET_MIN &&
 		    rq->r_number <= PRIV_MEMSET_MAX);
@@ -173,7 +171,6 @@ check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 	enc.r_session = rq->r_session;
 	enc.r_number = rq->r_number;
 	enc.r_number2 = rq->r_number2;
-	memcpy(enc.r_peer, rq->r_peer, peer + 1);
 	memcpy(enc.r_user, rq->r_user, user + 1);
 	memcpy(enc.r_name, rq->r_name, name + 1);
 	memcpy(enc.r_password, rq->r_password, pw + 1);

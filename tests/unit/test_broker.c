@@ -8,6 +8,8 @@
  * /bin/true, so an allowed request really runs.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -112,12 +114,15 @@ teardown(void **state)
 	return (system(cmd) == 0 ? 0 : -1);
 }
 
+static uint64_t	 begun[1024];	/* per channel fd: its session */
+
 static int
 channel(void)
 {
 	int	fd = fixture_channel(&fix, nextslot, 100000 + nextslot);
 
-	assert_true(fd >= 0);
+	assert_true(fd >= 0 && fd < 1024);
+	begun[fd] = 0;		/* a new worker: no session yet */
 	nextslot++;
 	return (fd);
 }
@@ -128,20 +133,61 @@ req(struct priv_req *rq, enum priv_type type, uint64_t session,
 {
 	privmsg_req_init(rq, type);
 	rq->r_session = session;
-	util_strlcpy(rq->r_peer, "127.0.0.1", sizeof(rq->r_peer));
 	if (name != NULL)
 		util_strlcpy(rq->r_name, name, sizeof(rq->r_name));
 }
 
-/* Send rq, wait for the reply; its status (or -1 when none came). */
+/*
+ * A client as a worker has one: a TCP connection over loopback, whose
+ * server end the worker holds and passes with a session's first request.
+ */
 static int
-roundtrip(int fd, const struct priv_req *rq, int *fdp)
+client_socket(const char *addr)
+{
+	static int		 lfd = -1;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 c, a;
+
+	if (lfd == -1) {
+		lfd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(lfd >= 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(bind(lfd, (struct sockaddr *)&sin,
+		    sizeof(sin)), 0);
+		assert_int_equal(listen(lfd, 8), 0);
+	}
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(c >= 0);
+	{
+		struct sockaddr_in src;
+
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, addr, &src.sin_addr), 1);
+		assert_int_equal(bind(c, (struct sockaddr *)&src,
+		    sizeof(src)), 0);
+	}
+	assert_int_equal(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	a = accept(lfd, NULL, NULL);
+	assert_true(a >= 0);
+	close(c);
+	return (a);
+}
+
+static const char *next_peer = "127.0.0.1";
+
+/* The reply to the request just sent on fd: its status, -1 if none. */
+static int
+roundtrip_reply(int fd, const struct priv_req *rq, int *fdp)
 {
 	static unsigned char	 buf[PRIV_REP_MAX + 1];
 	struct priv_rep		 rep;
 	long			 n;
 
-	assert_int_equal(privmsg_send(fd, rq, sizeof(*rq), -1, 0), 0);
 	n = privmsg_recv(fd, buf, sizeof(buf), fdp, 0);
 	if (n <= 0)
 		return (-1);
@@ -149,6 +195,26 @@ roundtrip(int fd, const struct priv_req *rq, int *fdp)
 	    (enum priv_type)rq->r_type), 0);
 	memcpy(&rep, buf, sizeof(rep));
 	return ((int)rep.p_status);
+}
+
+/*
+ * Send rq, as a worker does (a session's first request with its client
+ * socket), and wait for the reply; its status (or -1 when none came).
+ */
+static int
+roundtrip(int fd, const struct priv_req *rq, int *fdp)
+{
+	int	client = -1;
+
+	assert_true(fd >= 0 && fd < 1024);
+	if (begun[fd] != rq->r_session) {
+		client = client_socket(next_peer);
+		begun[fd] = rq->r_session;
+	}
+	assert_int_equal(privmsg_send(fd, rq, sizeof(*rq), client, 0), 0);
+	if (client != -1)
+		close(client);
+	return (roundtrip_reply(fd, rq, fdp));
 }
 
 static int
@@ -282,7 +348,13 @@ t_concurrent(void **state)
 	req(&rq, PRIV_AUTH, 1, NULL);
 	util_strlcpy(rq.r_user, "admin", sizeof(rq.r_user));
 	util_strlcpy(rq.r_password, "wrong", sizeof(rq.r_password));
-	assert_int_equal(privmsg_send(a, &rq, sizeof(rq), -1, 0), 0);
+	{
+		int client = client_socket("127.0.0.1");
+
+		assert_int_equal(privmsg_send(a, &rq, sizeof(rq), client, 0),
+		    0);
+		close(client);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(auth(b, 1, "admin", "admin-pw"), PRIV_OK);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -350,6 +422,9 @@ send_bad(const void *buf, size_t len, int withfd, const char *why)
 	int		slot = nextslot, fd = channel(), p[2];
 
 	if (withfd) {
+		/* The session has begun: no descriptor belongs now. */
+		assert_int_equal(auth(fd, ((const struct priv_req *)buf)->
+		    r_session, "admin", "admin-pw"), PRIV_OK);
 		assert_int_equal(pipe(p), 0);
 		assert_int_equal(privmsg_send(fd, buf, len, p[0], 0), 0);
 		close(p[0]);
@@ -387,9 +462,6 @@ t_malformed(void **state)
 	rq.r_verb = 99;
 	send_bad(&rq, sizeof(rq), 0, "an unknown verb");
 	rq = good;
-	memset(rq.r_peer, 'A', sizeof(rq.r_peer));
-	send_bad(&rq, sizeof(rq), 0, "an unterminated peer");
-	rq = good;
 	rq.r_name[sizeof(rq.r_name) - 1] = 'x';
 	send_bad(&rq, sizeof(rq), 0, "garbage after a name");
 	rq = good;
@@ -398,13 +470,45 @@ t_malformed(void **state)
 	rq = good;
 	util_strlcpy(rq.r_password, "x", sizeof(rq.r_password));
 	send_bad(&rq, sizeof(rq), 0, "a password in a control request");
+	/* A session's first request without its client, a second with one. */
+	send_bad(&good, sizeof(good), 0, "a new session and no client");
 	send_bad(&good, sizeof(good), 1, "a descriptor attached");
 	assert_true(logged("malformed request (short request)", NULL));
+	assert_true(logged("began a session without its client", NULL));
 	assert_true(logged("sent a descriptor", NULL));
 	/* The broker goes on. */
 	fd = channel();
 	assert_int_equal(auth(fd, 1, "admin", "admin-pw"), PRIV_OK);
 	assert_int_equal(control(fd, 1, PV_PAUSE, "web1"), PRIV_OK);
+	close(fd);
+}
+
+/*
+ * The peer the broker logs is the kernel's, from the socket the worker
+ * hands over; a worker that hands over something else gets "unknown",
+ * never a peer of its choosing.
+ */
+static void
+t_peer_from_kernel(void **state)
+{
+	struct priv_req	rq;
+	int		fd = channel(), p[2];
+
+	(void)state;
+	next_peer = "127.0.0.7";
+	assert_int_equal(auth(fd, 1, "ro", "ro-pw"), PRIV_OK);
+	next_peer = "127.0.0.1";
+	assert_true(logged("auth ok peer=127.0.0.7 user=ro", NULL));
+	assert_int_equal(pipe(p), 0);
+	req(&rq, PRIV_AUTH, 2, NULL);
+	util_strlcpy(rq.r_user, "lim", sizeof(rq.r_user));
+	util_strlcpy(rq.r_password, "lim-pw", sizeof(rq.r_password));
+	assert_int_equal(privmsg_send(fd, &rq, sizeof(rq), p[0], 0), 0);
+	begun[fd] = 2;
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(roundtrip_reply(fd, &rq, NULL), PRIV_OK);
+	assert_true(logged("auth ok peer=unknown user=lim", NULL));
 	close(fd);
 }
 
@@ -419,6 +523,7 @@ main(void)
 		cmocka_unit_test(t_concurrent),
 		cmocka_unit_test(t_scan_and_watch),
 		cmocka_unit_test(t_malformed),
+		cmocka_unit_test(t_peer_from_kernel),
 	};
 
 	return (cmocka_run_group_tests_name("broker", tests, setup,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -25,6 +26,7 @@
 static char		xendir[] = "/tmp/argo-test-cmd-XXXXXX";
 static struct config	*conf;
 static struct fixture	 fix;
+static int		 client[2];
 
 static int
 setup(void **state)
@@ -56,7 +58,10 @@ setup(void **state)
 	if (fixture_start(&fix, conf, NULL) == -1)
 		return (-1);
 	ask_init(fixture_channel(&fix, 0, getpid()));
-	ask_session(1, "127.0.0.1");
+	/* A client socket for the broker to learn the session's peer from. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, client) == -1)
+		return (-1);
+	ask_session(1, client[0]);
 	return (0);
 }
 
