@@ -117,7 +117,7 @@ reload(struct master *m)
 		log_warnx("reload failed: %s", err);
 		return;
 	}
-	gen = __atomic_load_n(&m->m_board->b_generation, __ATOMIC_ACQUIRE) + 1;
+	gen = m->m_generation + 1;
 	if (hand_over(m, buf, len, gen) == -1) {
 		log_warn("reload failed: cannot hand the configuration to "
 		    "the broker");
@@ -150,6 +150,7 @@ reload(struct master *m)
 	*m->m_confp = nc;
 	config_free(old);
 	m->m_sb = sb;
+	m->m_generation = gen;
 	__atomic_store_n(&m->m_board->b_generation, gen, __ATOMIC_RELEASE);
 	/* Idle workers exit now, busy ones after their session. */
 	pool_signal(m, SIGUSR1);

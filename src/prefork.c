@@ -50,7 +50,7 @@ pool_count(const struct master *m, int *total, int *idle)
 
 	*total = *idle = 0;
 	for (i = 0; i < m->m_nslots; i++) {
-		if (m->m_board->b_slots[i].s_pid == 0)
+		if (m->m_workers[i].w_pid == 0)
 			continue;
 		(*total)++;
 		st = slot_state(m, i);
@@ -70,8 +70,7 @@ introduce(struct master *m, int slot, pid_t pid, int ch)
 	c.c_type = CTL_WORKER;
 	c.c_slot = slot;
 	c.c_pid = pid;
-	c.c_generation = __atomic_load_n(&m->m_board->b_generation,
-	    __ATOMIC_ACQUIRE);
+	c.c_generation = m->m_generation;
 	return (privmsg_send(m->m_ctl, &c, sizeof(c), ch, 0));
 }
 
@@ -84,7 +83,7 @@ spawn(struct master *m)
 	pid_t			 pid;
 
 	for (i = 0; i < m->m_nslots; i++)
-		if (m->m_board->b_slots[i].s_pid == 0)
+		if (m->m_workers[i].w_pid == 0)
 			break;
 	if (i == m->m_nslots)
 		return (-1);
@@ -99,7 +98,7 @@ spawn(struct master *m)
 	s->s_sessions = 0;
 	s->s_family = 0;
 	s->s_sigsys = -1;
-	s->s_stopped = 0;
+	m->m_workers[i].w_stopped = 0;
 	__atomic_store_n(&s->s_state, SLOT_STARTING, __ATOMIC_RELEASE);
 	switch (pid = fork()) {
 	case -1:
@@ -118,13 +117,13 @@ spawn(struct master *m)
 		env.we_notify = m->m_notify[1];
 		env.we_relay = m->m_relay[1];
 		env.we_broker = sv[0];
-		env.we_generation = __atomic_load_n(&m->m_board->b_generation,
-		    __ATOMIC_ACQUIRE);
+		env.we_generation = m->m_generation;
 		env.we_sb = &m->m_sb;
 		worker_main(*m->m_confp, &env);
 		/* NOTREACHED */
 	default:
 		close(sv[0]);
+		m->m_workers[i].w_pid = pid;
 		s->s_pid = pid;
 		if (introduce(m, i, pid, sv[1]) == -1) {
 			log_warn("cannot introduce worker %ld to the broker",
@@ -137,17 +136,20 @@ spawn(struct master *m)
 }
 
 static void
-log_exit(const struct slot *s, pid_t pid, int st)
+log_exit(const struct master *m, int i, pid_t pid, int st)
 {
 	const char	*name;
+	/* The worker's own word, written by its SIGSYS handler: a number. */
+	int		 nr = __atomic_load_n(&m->m_board->b_slots[i].s_sigsys,
+			    __ATOMIC_ACQUIRE);
 
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && s->s_sigsys >= 0) {
-		name = sandbox_syscall_name(s->s_sigsys);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && nr >= 0) {
+		name = sandbox_syscall_name(nr);
 		log_warnx("worker %ld killed by signal %d: its seccomp filter "
 		    "stopped system call %d%s%s%s", (long)pid, WTERMSIG(st),
-		    s->s_sigsys, name ? " (" : "", name ? name : "",
+		    nr, name ? " (" : "", name ? name : "",
 		    name ? ")" : "");
-	} else if (WIFSIGNALED(st) && s->s_stopped)
+	} else if (WIFSIGNALED(st) && m->m_workers[i].w_stopped)
 		log_warnx("worker %ld killed by signal %d at the broker's "
 		    "request", (long)pid, WTERMSIG(st));
 	else if (WIFSIGNALED(st))
@@ -174,13 +176,13 @@ pool_reap(struct master *m)
 			continue;
 		}
 		for (i = 0; i < m->m_nslots; i++)
-			if (m->m_board->b_slots[i].s_pid == pid)
+			if (m->m_workers[i].w_pid == pid)
 				break;
 		if (i == m->m_nslots)
 			continue;
 		s = &m->m_board->b_slots[i];
 		was = slot_state(m, i);
-		log_exit(s, pid, st);
+		log_exit(m, i, pid, st);
 		if (was == SLOT_STARTING && WIFEXITED(st) &&
 		    WEXITSTATUS(st) != 0) {
 			if (++startup_failures >= THROTTLE_AFTER &&
@@ -191,6 +193,7 @@ pool_reap(struct master *m)
 			}
 		} else if (was != SLOT_STARTING)
 			startup_failures = 0;
+		m->m_workers[i].w_pid = 0;
 		s->s_pid = 0;
 		s->s_family = 0;
 		__atomic_store_n(&s->s_state, SLOT_FREE, __ATOMIC_RELEASE);
@@ -200,13 +203,11 @@ pool_reap(struct master *m)
 int
 pool_stop(struct master *m, int slot, pid_t pid)
 {
-	struct slot	*s;
-
 	/* Reaping is ours: while the slot holds pid, pid is that worker. */
-	if (slot < 0 || slot >= m->m_nslots ||
-	    (s = &m->m_board->b_slots[slot])->s_pid != pid)
+	if (slot < 0 || slot >= m->m_nslots || pid <= 0 ||
+	    m->m_workers[slot].w_pid != pid)
 		return (-1);
-	s->s_stopped = 1;
+	m->m_workers[slot].w_stopped = 1;
 	return (kill(pid, SIGKILL));
 }
 
@@ -238,9 +239,9 @@ pool_maintain(struct master *m)
 	/* Retire one surplus idle worker per tick. */
 	if (idle > 2 * conf->c_workers) {
 		for (i = 0; i < m->m_nslots; i++)
-			if (m->m_board->b_slots[i].s_pid != 0 &&
+			if (m->m_workers[i].w_pid != 0 &&
 			    slot_state(m, i) == SLOT_IDLE) {
-				kill(m->m_board->b_slots[i].s_pid, SIGUSR1);
+				(void)kill(m->m_workers[i].w_pid, SIGUSR1);
 				break;
 			}
 	}
@@ -251,7 +252,8 @@ pool_signal(const struct master *m, int sig)
 {
 	int	i;
 
+	/* Our children only: a pid from the board could be anyone's. */
 	for (i = 0; i < m->m_nslots; i++)
-		if (m->m_board->b_slots[i].s_pid != 0)
-			kill(m->m_board->b_slots[i].s_pid, sig);
+		if (m->m_workers[i].w_pid > 0)
+			(void)kill(m->m_workers[i].w_pid, sig);
 }

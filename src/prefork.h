@@ -21,20 +21,28 @@ enum slot_state {
 };
 
 struct slot {
-	pid_t		 s_pid;		/* master writes */
+	pid_t		 s_pid;		/* master writes, for the workers'
+					   counts; the master never reads it */
 	int		 s_state;	/* worker writes, atomically */
 	unsigned int	 s_sessions;
 	int		 s_family;	/* peer of the admitted session (0:
 					   none); counted for max_clients */
 	unsigned char	 s_addr[16];	/* and max_per_host */
 	int		 s_sigsys;	/* the call its filter trapped, or -1 */
-	int		 s_stopped;	/* master: killed at the broker's word */
 };
 
 /*
- * Writable by every worker: nothing in it may be trusted for more than
- * counting (a compromised worker can make the master spawn or refuse,
- * no more).
+ * The scoreboard: a shared mapping, writable by every worker, so a
+ * compromised worker can write anything into any slot.  What the master
+ * may believe of it is a count, no more: how many of its own workers say
+ * they are idle (to spawn or retire, within max_clients + 1), and the
+ * system call a dying worker says its filter trapped (logged as a number).
+ * Which processes exist, which get signalled, whether a stop is complete,
+ * and the configuration generation are the master's private knowledge
+ * (struct master's m_workers, from fork() and waitpid(), and
+ * m_generation), never read back from here.  The workers read the board to
+ * count sessions for max_clients and max_per_host, and each clamps what it
+ * reads.
  */
 struct board {
 	int		 b_generation;	/* bumped by each good reload */
@@ -46,6 +54,12 @@ struct board {
 	struct slot	 b_slots[ARGO_HARD_MAX_CLIENTS + 1];
 };
 
+/* What the master alone knows of a worker: private memory, from fork(). */
+struct wproc {
+	pid_t		 w_pid;		/* 0: none; only ever a child of ours */
+	int		 w_stopped;	/* killed at the broker's word */
+};
+
 /* The master's state, shared by master.c (the loop) and prefork.c (the
  * pool). */
 struct master {
@@ -54,8 +68,10 @@ struct master {
 	int		  m_portopt;
 	int		  m_foreground;
 	struct listeners *m_l;
-	struct board	 *m_board;
+	struct board	 *m_board;	/* the workers': counts only */
+	struct wproc	  m_workers[ARGO_HARD_MAX_CLIENTS + 1];	/* by slot */
 	int		  m_nslots;
+	int		  m_generation;	/* of the configuration in force */
 	int		  m_notify[2];	/* workers -> master: took a client */
 	int		  m_relay[2];	/* workers' log lines, when detached */
 	int		  m_ctl;	/* the broker's control socket */
