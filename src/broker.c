@@ -58,6 +58,9 @@ broker_scan(void)
 	const struct instances	*m;
 	int			 flags;
 
+	/* Workers that see the watch's queue emptied see this flag first
+	 * and ask us, until what we read is published (imap.c). */
+	imap_scanning(1);
 	m = instances_get(broker_confs->bc_conf->c_xen_dir);
 	flags = m != NULL && instances_watchable() ? IMAP_F_WATCHABLE : 0;
 	if (instances_version() != pub_version || flags != pub_flags) {
@@ -66,6 +69,7 @@ broker_scan(void)
 			pub_flags = flags;
 		}
 	}
+	imap_scanning(0);
 	return (m);
 }
 
@@ -260,13 +264,20 @@ broker_main(struct config *conf, int ctlfd)
 {
 	struct sigaction	sa;
 	sigset_t		block;
+	int			keep[2];
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl");
 	(void)prctl(PR_SET_NAME, "argo-broker", 0, 0, 0);
 	broker_ctl = ctlfd;
-	/* Nothing of the master's but the control socket and the log. */
-	log_closefrom_except(&broker_ctl, 1);
+	/*
+	 * Nothing of the master's but the control socket, the log and the
+	 * daemon's one inotify instance, which workers poll (imap.c).
+	 */
+	keep[0] = broker_ctl;
+	keep[1] = imap_inotify();
+	log_closefrom_except(keep, 2);
+	dirwatch_use(keep[1]);
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "broker.h"
-#include "dirwatch.h"
 #include "imap.h"
 #include "log.h"
 #include "util.h"
@@ -92,18 +91,13 @@ bchan_reply(struct bchan *ch, const struct priv_req *rq, int status,
 	bchan_send(ch, &rep, sizeof(rep), fd);
 }
 
-/* Freshen the map; arm the watch first, so no change falls between. */
+/* Freshen the map.  No descriptor goes back: a worker polls the broker's
+ * one watch through the instance map's signal (imap.c). */
 static void
 do_scan(struct bchan *ch, const struct priv_req *rq)
 {
-	int	wfd = -1;
-
-	if (rq->r_flags & PRIV_F_WATCH)
-		wfd = dirwatch_open(broker_confs->bc_conf->c_xen_dir);
 	(void)broker_scan();
-	bchan_reply(ch, rq, PRIV_OK, imap_seq(), wfd);
-	if (wfd != -1)
-		close(wfd);
+	bchan_reply(ch, rq, PRIV_OK, imap_seq(), -1);
 }
 
 static void

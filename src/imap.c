@@ -3,11 +3,21 @@
  *
  * Why shared memory: a worker, chrooted and filtered, cannot scan xen_dir,
  * and asking the broker on every `list available` would cost two context
- * switches per request.  So the broker scans (instances.c, with its own
+ * switches per request.  So the broker scans (instances.c, with its
  * inotify cache) and writes the result here; a worker copies it into its
  * own memory only when the sequence number changed, and asks the broker
- * to rescan only when its own inotify watch saw a change or a second
- * passed (worker_map.c).
+ * to rescan only when xen_dir may have changed or a second passed
+ * (worker_map.c).
+ *
+ * How a worker knows xen_dir may have changed: the daemon's one inotify
+ * instance (dirwatch.c) is made here, inside an epoll.  The broker keeps
+ * the instance; workers inherit only the epoll.  Its readiness says that
+ * events wait which the broker has not read, and the header's scanning
+ * flag that the broker is reading them; neither lets a worker read an
+ * event, watch anything or make a kernel object in root's name (issue 17:
+ * one inotify instance per worker used up root's fs.inotify limits).  The
+ * kernel queues an event before the call that caused it returns, so a
+ * change made before a request is seen by that request.
  *
  * Why it cannot be abused: the memfd is mapped writable only in the broker
  * (it inherits the mapping when the master forks it); the master then
@@ -23,6 +33,8 @@
  * tries again.  A torn read is caught, and every offset is checked before
  * use, so even a torn copy cannot take the reader out of bounds.
  */
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 
 #include <errno.h>
@@ -44,6 +56,7 @@
 struct imap_hdr {
 	uint64_t	h_seq;
 	uint32_t	h_active;	/* 0 or 1 */
+	uint32_t	h_scanning;	/* 1 while the broker reads xen_dir */
 };
 
 struct imap_half {
@@ -63,6 +76,8 @@ struct imap_rec {
 
 static unsigned char	*base;		/* the mapping */
 static int		 mfd = -1;	/* master only, until sealed */
+static int		 ifd = -1;	/* inotify: master until sealed, broker */
+static int		 efd = -1;	/* an epoll holding ifd: everyone */
 
 static struct imap_hdr *
 hdr(void)
@@ -74,6 +89,30 @@ static unsigned char *
 half(uint32_t i)
 {
 	return (base + IMAP_HDR + (size_t)(i & 1) * IMAP_HALF);
+}
+
+/*
+ * The change signal (see the top).  Without it the map is still right:
+ * the broker watches on its own and workers ask at every request.
+ */
+static void
+make_signal(void)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    (efd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(efd, EPOLL_CTL_ADD, ifd, &ev) == -1) {
+		log_warn("instance map: no change signal, workers ask the "
+		    "broker at every request");
+		if (ifd != -1)
+			(void)close(ifd);
+		if (efd != -1)
+			(void)close(efd);
+		ifd = efd = -1;
+	}
 }
 
 int
@@ -91,6 +130,7 @@ imap_create(char *err, size_t errlen)
 		(void)snprintf(err, errlen, "instance map: %s", strerror(errno));
 		return (-1);
 	}
+	make_signal();
 	return (0);
 }
 
@@ -111,7 +151,45 @@ imap_seal(char *err, size_t errlen)
 	base = ro;
 	(void)close(mfd);
 	mfd = -1;
+	/* The instance is the broker's alone: no copy here, none in workers. */
+	if (ifd != -1)
+		(void)close(ifd);
+	ifd = -1;
 	return (0);
+}
+
+int
+imap_inotify(void)
+{
+	return (ifd);
+}
+
+int
+imap_signal_fd(void)
+{
+	return (efd);
+}
+
+void
+imap_scanning(int on)
+{
+	__atomic_store_n(&hdr()->h_scanning, on ? 1U : 0U, __ATOMIC_SEQ_CST);
+	/* Seen set by any worker that sees the queue emptied after this. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+int
+imap_unsettled(void)
+{
+	struct epoll_event	ev;
+
+	if (efd == -1)
+		return (1);
+	/* Events queued, or no answer: the broker must look. */
+	if (epoll_wait(efd, &ev, 1, 0) != 0)
+		return (1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return (__atomic_load_n(&hdr()->h_scanning, __ATOMIC_ACQUIRE) != 0);
 }
 
 uint64_t

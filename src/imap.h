@@ -2,7 +2,8 @@
  * imap.h: the instance map shared by the broker (which scans xen_dir and
  * publishes) and the workers (which cannot read xen_dir from their chroot,
  * and read the map instead).  One memfd, mapped read-write in the broker
- * and read-only, sealed, in every worker.  See imap.c for the protocol.
+ * and read-only, sealed, in every worker; and the signal that tells a
+ * worker xen_dir may have changed.  See imap.c for the protocol.
  */
 #ifndef ARGO_IMAP_H
 #define ARGO_IMAP_H
@@ -23,6 +24,22 @@ int	imap_seal(char *err, size_t errlen);
 /* Broker: publish in (or an empty map, when in is NULL); flags as above.
  * Returns the new sequence number, or 0 if it did not fit (logged). */
 uint64_t imap_publish(const struct instances *in, unsigned int flags);
+/* Broker: the daemon's one inotify instance, for dirwatch_use(); -1 when
+ * there is none.  Closed in the master by imap_seal(). */
+int	imap_inotify(void);
+/* The epoll that is readable while that instance holds unread events: the
+ * one descriptor of the change signal a worker keeps (-1: none). */
+int	imap_signal_fd(void);
+/* Broker: on around every scan, from before it reads the instance until
+ * it has published what it found. */
+void	imap_scanning(int on);
+/*
+ * Worker: 1 when xen_dir may have changed since the current map was
+ * published (events the broker has not read, a scan under way, or no
+ * signal to tell): ask the broker to scan.  0: a map read after this
+ * call holds every change made before it.  No message, one system call.
+ */
+int	imap_unsettled(void);
 /* Worker: the sequence number of the current map. */
 uint64_t imap_seq(void);
 /*

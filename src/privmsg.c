@@ -138,10 +138,6 @@ privmsg_decode_req(const void *buf, size_t len, struct priv_req *rq,
 		if (!wordbytes(rq->r_password, (size_t)pw))
 			BAD("bad password bytes");
 		break;
-	case PRIV_SCAN:
-		if (rq->r_flags & ~(uint32_t)PRIV_F_WATCH)
-			BAD("bad flags");
-		break;
 	case PRIV_CONTROL:
 		if (rq->r_verb < PV_CREATE || rq->r_verb >= PV_VERB_MAX)
 			BAD("unknown verb");

@@ -26,7 +26,7 @@
 /* What a worker may ask.  Nothing else exists. */
 enum priv_type {
 	PRIV_AUTH = 1,		/* r_user, r_password: log the session in */
-	PRIV_SCAN,		/* freshen the instance map (and a watch) */
+	PRIV_SCAN,		/* freshen the instance map */
 	PRIV_LIST,		/* TOOL list: the running domains */
 	PRIV_RESOLVE,		/* r_name's addresses */
 	PRIV_CONTROL,		/* r_verb on instance r_name (r_number) */
@@ -50,7 +50,7 @@ enum priv_verb {
 };
 
 /* r_flags */
-#define PRIV_F_WATCH	0x01	/* SCAN: send me an inotify watch of xen_dir */
+/* 0x01 was SCAN's "send me an inotify watch": refused since issue 17 */
 #define PRIV_F_BADUSER	0x02	/* AUTH: r_user is only a sanitised copy of a
 				   name no account can have */
 #define PRIV_F_LONGPW	0x04	/* AUTH: the password was longer than any

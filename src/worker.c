@@ -25,6 +25,7 @@
 
 #include "acl.h"
 #include "log.h"
+#include "imap.h"
 #include "session.h"
 #include "util.h"
 #include "worker.h"
@@ -235,7 +236,7 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 {
 	struct rlimit	rl = { 0, 0 };
 	char		err[ARGO_ERR_LEN];
-	int		keep[CONFIG_MAX_LISTEN + 4];
+	int		keep[CONFIG_MAX_LISTEN + 5];
 	size_t		i, n = 0;
 	pid_t		master = getppid();
 
@@ -246,6 +247,8 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 	log_quick_exit();
 	/* No core file with a client's password in it. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
+	/* xen_dir's change signal: an epoll, never an inotify instance. */
+	keep[n++] = imap_signal_fd();
 	/* The master dropped the hashes before it forked us; be sure. */
 	config_forget_secrets(conf);
 	for (i = 0; i < env->we_l->l_n; i++)

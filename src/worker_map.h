@@ -8,11 +8,11 @@
 #include "instances.h"
 
 /*
- * The map for this request.  Asks the broker to rescan when the worker's
- * inotify watch on xen_dir saw a change, when the map cannot trust inotify
- * (links among the files, an unreadable directory), or when a second
- * passed since it last asked; else reuses what it has.  Never NULL (an
- * empty map when there is none).
+ * The map for this request.  Asks the broker to rescan when the change
+ * signal says xen_dir may have changed (imap_unsettled()), when the map
+ * cannot trust inotify (links among the files, an unreadable directory),
+ * or when a second passed since it last asked; else reuses what it has.
+ * Never NULL (an empty map when there is none).
  */
 const struct instances	*wmap_get(void);
 

@@ -2,12 +2,13 @@
 which names are accepted, hostile names never listed and never passed to
 the toolstack, changes visible at the next request."""
 
+import contextlib
 import os
 import time
 
 import pytest
 
-from conftest import IO_TIMEOUT, body, ok
+from conftest import IO_TIMEOUT, body, children_of, ok
 
 NAME64 = "n" * 60 + ".org"
 NAME65 = "n" * 61 + ".org"
@@ -353,3 +354,64 @@ def test_many_skipped_files_each_logged_once(daemon_factory):
         counts[f] = counts.get(f, 0) + 1
     assert len(counts) == 300
     assert {f: n for f, n in counts.items() if n != 1} == {}
+
+
+def daemon_tree(pid):
+    """PID and every descendant of it."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children_of(p))
+    return out
+
+
+def inotify_fds(pids):
+    """{pid: its descriptors that are inotify instances} over PIDS."""
+    held = {}
+    for p in pids:
+        fddir = "/proc/%d/fd" % p
+        try:
+            names = os.listdir(fddir)
+        except OSError:
+            continue                    # gone meanwhile
+        for n in names:
+            try:
+                if os.readlink(os.path.join(fddir, n)) == \
+                        "anon_inode:inotify":
+                    held.setdefault(p, []).append(int(n))
+            except OSError:
+                pass
+    return held
+
+
+def test_one_inotify_instance_for_the_daemon(daemon_factory):
+    """Issue 17: root's fs.inotify.max_user_instances (128) is shared by
+    every root process of the host, and each worker used to hold an
+    instance of its own.  With 60 idle anonymous clients, each past one
+    `list available`, the daemon still holds one (the broker's), and a
+    change still shows at the next request of any of them."""
+    dm = daemon_factory(cfgs={"a.cfg": 'name = "alpha"\n'},
+                        server={"max_clients": "70", "max_per_host": "70",
+                                "workers": "2"})
+    before = inotify_fds(daemon_tree(dm.pid))
+    assert sum(map(len, before.values())) == 1, before
+    assert list(before) == [dm.broker()], before
+    with contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(dm.client()) for _ in range(60)]
+        for c in clients:
+            assert body(c.cmd("list available", timeout=IO_TIMEOUT * 3)) \
+                == ["alpha"]
+        tree = daemon_tree(dm.pid)
+        assert len(tree) >= 62, tree      # master, broker, 60 workers
+        held = inotify_fds(tree)
+        assert held == before, held
+        # the one watch tells every worker, at its very next request
+        (dm.xen_dir / "b.cfg").write_text('name = "beta"\n')
+        for c in clients:
+            assert body(c.cmd("list available", timeout=IO_TIMEOUT * 3)) \
+                == ["alpha", "beta"]
+        (dm.xen_dir / "a.cfg").unlink()
+        for c in clients[::7]:
+            assert body(c.cmd("list available")) == ["beta"]
+        assert inotify_fds(daemon_tree(dm.pid)) == before

@@ -155,9 +155,6 @@ check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 			CHECK((unsigned char)rq->r_password[i] > 0x20 &&
 			    (unsigned char)rq->r_password[i] != 0x7f);
 		break;
-	case PRIV_SCAN:
-		CHECK((rq->r_flags & ~(uint32_t)PRIV_F_WATCH) == 0);
-		break;
 	default:
 		CHECK(rq->r_flags == 0);
 		break;

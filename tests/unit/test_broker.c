@@ -366,31 +366,65 @@ t_concurrent(void **state)
 	close(b);
 }
 
+static void	send_bad(const void *, size_t, int, const char *);
+
+/* The current map's names, comma-joined, and its flags. */
+static const char *
+map_names(unsigned int *flags)
+{
+	static char		 out[256];
+	struct instances	 m = { NULL, 0 };
+	size_t			 i, len = 0;
+
+	out[0] = '\0';
+	assert_true(imap_copy(&m, flags) != 0);
+	for (i = 0; i < m.in_n && len < sizeof(out); i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    i > 0 ? "," : "", m.in_v[i].i_name);
+	imap_free_copy(&m);
+	return (out);
+}
+
+/*
+ * A scan hands back no descriptor (issue 17: a worker held an inotify
+ * instance of root's); the broker's one watch tells workers through the
+ * map's signal, at once, that a change waits.
+ */
 static void
-t_scan_and_watch(void **state)
+t_scan_and_signal(void **state)
 {
 	struct priv_req		 rq;
-	struct instances	 m = { NULL, 0 };
 	unsigned int		 flags = 0;
-	char			 c;
+	char			 path[400];
 	int			 fd = channel(), wfd = -1;
 
 	(void)state;
 	req(&rq, PRIV_SCAN, 1, NULL);
-	rq.r_flags = PRIV_F_WATCH;
 	assert_int_equal(roundtrip(fd, &rq, &wfd), PRIV_OK);
-	assert_true(wfd >= 0);
-	/* An inotify descriptor: nothing to read yet, and non-blocking. */
-	assert_int_equal(read(wfd, &c, 1), -1);
-	assert_true(errno == EAGAIN || errno == EINVAL);
-	close(wfd);
-	assert_true(imap_copy(&m, &flags) != 0);
-	assert_int_equal(m.in_n, 3);
-	assert_string_equal(m.in_v[0].i_name, "db1");
-	assert_string_equal(m.in_v[2].i_name, "web2");
+	assert_int_equal(wfd, -1);
+	assert_string_equal(map_names(&flags), "db1,web1,web2");
 	assert_true(flags & IMAP_F_WATCHABLE);
-	imap_free_copy(&m);
+	/* The broker is idle and read everything: nothing to ask. */
+	assert_true(imap_signal_fd() >= 0);
+	assert_int_equal(imap_unsettled(), 0);
+	/* A change is news before the broker has looked. */
+	snprintf(path, sizeof(path), "%s/new1.cfg", xendir);
+	write_file(path, "name = \"new1\"\n");
+	assert_int_equal(imap_unsettled(), 1);
+	assert_int_equal(roundtrip(fd, &rq, NULL), PRIV_OK);
+	assert_int_equal(imap_unsettled(), 0);
+	assert_string_equal(map_names(&flags), "db1,new1,web1,web2");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(imap_unsettled(), 1);
+	assert_int_equal(roundtrip(fd, &rq, NULL), PRIV_OK);
+	assert_int_equal(imap_unsettled(), 0);
+	assert_string_equal(map_names(&flags), "db1,web1,web2");
 	close(fd);
+	/* The old ask for a watch of one's own is an attack now. */
+	req(&rq, PRIV_SCAN, 1, NULL);
+	rq.r_flags = 0x01;
+	send_bad(&rq, sizeof(rq), 0, "the old watch flag");
+	assert_true(logged("malformed request (bad flags)", NULL));
 }
 
 /* Wait (bounded) for the broker's CTL_KILL of (slot, pid). */
@@ -521,7 +555,7 @@ main(void)
 		cmocka_unit_test(t_session_ends),
 		cmocka_unit_test(t_readonly_and_bad_auth),
 		cmocka_unit_test(t_concurrent),
-		cmocka_unit_test(t_scan_and_watch),
+		cmocka_unit_test(t_scan_and_signal),
 		cmocka_unit_test(t_malformed),
 		cmocka_unit_test(t_peer_from_kernel),
 	};
