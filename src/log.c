@@ -52,10 +52,46 @@ log_init(int foreground, int debug)
 void
 log_to_relay(int fd)
 {
-	if (log_fg)
-		return;			/* stderr needs no help */
-	closelog();
+	/*
+	 * In the foreground too: stderr may be the journal's stream, where a
+	 * line a worker wrote itself would pass for the master's.
+	 */
+	if (!log_fg)
+		closelog();
 	log_relay = fd;
+}
+
+int
+log_debugging(void)
+{
+	return (log_dbg);
+}
+
+void
+log_as(const char *prog, long pid, int pri, const char *msg)
+{
+	char	line[1100], tag[48];
+	int	n;
+
+	if (log_fg) {
+		n = snprintf(line, sizeof(line), "%s[%ld]: %s\n", prog, pid,
+		    msg);
+		if (n <= 0)
+			return;
+		if ((size_t)n >= sizeof(line)) {
+			n = sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
+		if (write(STDERR_FILENO, line, (size_t)n) == -1) {
+			/* stderr is gone: nowhere left to say so. */
+		}
+		return;
+	}
+	/* The tag syslog(LOG_PID) would give prog, with pid as its pid. */
+	(void)snprintf(tag, sizeof(tag), "%s[%ld]", prog, pid);
+	openlog(tag, LOG_NDELAY, LOG_DAEMON);
+	syslog(pri, "%s", msg);
+	openlog("argo-server", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 int
@@ -109,7 +145,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	}
 	if (pri == LOG_CRIT && log_fatal_hook != NULL)
 		log_fatal_hook(msg);
-	if (log_fg) {
+	if (log_relay != -1)
+		log_relay_send(log_relay, pri, msg);
+	else if (log_fg) {
 		/* One write per line so lines from many workers never mix. */
 		char	line[1100];
 
@@ -122,9 +160,7 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 				/* stderr is gone: nowhere left to say so. */
 			}
 		}
-	} else if (log_relay != -1)
-		log_relay_send(log_relay, pri, msg);
-	else
+	} else
 		syslog(pri, "%s", msg);
 }
 

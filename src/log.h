@@ -12,13 +12,18 @@
 
 void	log_init(int foreground, int debug);
 /*
- * A worker, detached: send every line to the master over fd (a datagram
- * socket, log_relay.c), since glibc's syslog() would reconnect with
- * socket() and connect(), which its filter forbids.  No-op in the
- * foreground, where stderr is enough.
+ * A worker: send every line to the master over fd (a datagram socket,
+ * log_relay.c), since glibc's syslog() would reconnect with socket() and
+ * connect(), which its filter forbids, and since in the foreground stderr
+ * may be the journal's stream, where a worker's own line would pass for
+ * the master's.
  */
 void	log_to_relay(int fd);
 int	log_relay_fd(void);		/* -1 unless relaying */
+int	log_debugging(void);		/* -d (or a reload's debug) */
+/* One line under another program's name and pid (the master relaying a
+ * worker's): "PROG[PID]: msg" on stderr, or that syslog tag. */
+void	log_as(const char *prog, long pid, int pri, const char *msg);
 /* fatal() ends with _exit(): a sandboxed process runs no atexit code. */
 void	log_quick_exit(void);
 /* Close every descriptor from 3 up but keep[], the log's own kept. */
@@ -28,7 +33,10 @@ void	log_closefrom_except(const int *keep, size_t n);
 int	log_relay_open(int sv[2]);
 /* Worker: one line. */
 void	log_relay_send(int fd, int pri, const char *msg);
-/* Master: log every line waiting, each under its sender's real pid. */
+/*
+ * Master: log every line waiting, as "argo-worker[PID]: ..." with the
+ * sender's real pid, filtered (log_relay.c says how).
+ */
 void	log_relay_drain(int fd);
 void	log_setdebug(int debug);
 /* Called with each fatal message before it is logged (or NULL). */

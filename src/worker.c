@@ -258,6 +258,15 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 	keep[n++] = env->we_relay;
 	keep[n++] = ep;
 	log_to_relay(env->we_relay);
+	/*
+	 * Not the master's stdin, stdout and stderr either (a terminal, or
+	 * the journal's stream, where our bytes would pass for the master's):
+	 * whatever we write takes the relay and its filter.
+	 */
+	if (dup2(env->we_relay, STDIN_FILENO) == -1 ||
+	    dup2(env->we_relay, STDOUT_FILENO) == -1 ||
+	    dup2(env->we_relay, STDERR_FILENO) == -1)
+		_exit(1);
 	/* Not the broker's control socket, not another worker's anything. */
 	log_closefrom_except(keep, n);
 	if (sandbox_enter(env->we_sb, &env->we_board->b_slots[env->we_slot].

@@ -98,7 +98,7 @@ def make_hash(password):
 
 # ------------------------------------------------------------------ daemon
 
-LOG_LINE = re.compile(r"^argo-server\[(\d+)\]: (.*)$")
+LOG_LINE = re.compile(r"^argo-(?:server|worker)\[(\d+)\]: (.*)$")
 READY = re.compile(r"^argo-server\[\d+\]: ready listen=127\.0\.0\.1:(\d+) "
                    r"workers=\d+$", re.M)
 

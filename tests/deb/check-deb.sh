@@ -599,12 +599,12 @@ that "workers run as argo-server in the chroot, the broker as root" \
 	test "$nw" -ge 2 -a "$nbad" = 0
 if [ "$LOGCHECK" = 1 ]; then
 	# A detached worker's lines reach syslog through the master, under
-	# the worker's own pid.
+	# the worker's own pid and the name argo-worker.
 	wpids=$(for p in $(argo_pids); do
 		[ "$(cat "/proc/$p/comm")" = argo-worker ] && echo "$p"; done)
 	found=
 	for p in $wpids; do
-		grep -q "argo-server\[$p\]: session start peer=127.0.0.1" \
+		grep -q "argo-worker\[$p\]: session start peer=127.0.0.1" \
 		    "$W/syslog" && found=1
 	done
 	that "log: a worker's session line, relayed, under the worker's pid" \

@@ -162,7 +162,9 @@ def procs_matching(text):
     return out
 
 
-LOG_PREFIX = re.compile(r"^argo-server\[(\d+)\]: (.*)$")
+# The master and broker log as argo-server, a worker (relayed by the master)
+# as argo-worker.
+LOG_PREFIX = re.compile(r"^argo-(?:server|worker)\[(\d+)\]: (.*)$")
 
 
 class Daemon:

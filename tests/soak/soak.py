@@ -261,7 +261,7 @@ CON_DONE = b"\r\n300 DONE\n"
 CON_PEEK = 1.0 * SLOW   # no guest output for that long: look at its state
 BAD_LOG = ("AddressSanitizer", "LeakSanitizer", "runtime error",
            "Assertion", "Segmentation fault")
-LOG_LINE = re.compile(r"^argo-server\[(\d+)\]: (.*)$")
+LOG_LINE = re.compile(r"^argo-(?:server|worker)\[(\d+)\]: (.*)$")
 READY = re.compile(r"^argo-server\[\d+\]: ready listen=127\.0\.0\.1:(\d+) ",
                    re.M)
 
