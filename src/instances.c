@@ -128,6 +128,18 @@ same_file(const struct cfgfile *f, const struct stat *st)
 	    f->f_ctime.tv_nsec == st->st_ctim.tv_nsec);
 }
 
+/* The paths are named by whoever writes in xen_dir: made safe to log. */
+static void
+dup_warn(const struct instance *keep, const struct instance *drop)
+{
+	char	k[CFG_LOGPATH], d[CFG_LOGPATH];
+
+	(void)cfgfile_logpath(k, sizeof(k), keep->i_path);
+	(void)cfgfile_logpath(d, sizeof(d), drop->i_path);
+	log_warnx("instance %s is named in %s and %s: using %s",
+	    keep->i_name, k, d, k);
+}
+
 static void
 build_map(const char *dir)
 {
@@ -183,10 +195,7 @@ build_map(const char *dir)
 				}
 				if (cfgfile_new_message(keep->i_path,
 				    drop->i_path, NULL))
-					log_warnx("instance %s is named in "
-					    "%s and %s: using %s", keep->i_name,
-					    keep->i_path, drop->i_path,
-					    keep->i_path);
+					dup_warn(keep, drop);
 				if (keep != prev) {
 					free(prev->i_path);
 					*prev = *cur;
@@ -205,11 +214,13 @@ build_map(const char *dir)
 static void
 dir_failed(const char *dir)
 {
+	char	safe[CFG_LOGPATH];
 	int	e = errno;
 
 	if (cfgfile_new_message(dir, strerror(e), NULL)) {
+		(void)log_sanitize_text(safe, sizeof(safe), dir, strlen(dir));
 		errno = e;
-		log_warn("cannot read xen_dir %s", dir);
+		log_warn("cannot read xen_dir %s", safe);
 	}
 }
 

@@ -54,14 +54,40 @@ msgkey(const char *a, const char *b, const struct cfgfile *f)
 	return (h);
 }
 
+/*
+ * A path for the log.  Whoever may write in xen_dir names its entries, and
+ * a newline in a name once forged an `auth ok` line (issue 17): the file
+ * name is treated like a word from the network (no control byte, blank or
+ * byte above 0x7e, bounded), the directory, the admin's, like a line of
+ * text (blanks kept).
+ */
+const char *
+cfgfile_logpath(char *dst, size_t dstlen, const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 dirlen = slash != NULL ? (size_t)(slash - path) + 1 : 0,
+			 n;
+
+	if (dstlen < ARGO_LOG_SANITIZE + 2)
+		return (log_sanitize(dst, dstlen, path, strlen(path)));
+	/* The name keeps its room; the directory gets what is left. */
+	(void)log_sanitize_text(dst, dstlen - ARGO_LOG_SANITIZE - 1, path,
+	    dirlen);
+	n = strlen(dst);
+	(void)log_sanitize(dst + n, dstlen - n, path + dirlen,
+	    strlen(path + dirlen));
+	return (dst);
+}
+
 void
 cfgfile_skip(const char *dir, const struct cfgfile *f, const char *reason)
 {
-	char	safe[ARGO_LOG_SANITIZE + 1];
+	char	safe[ARGO_LOG_SANITIZE + 1], sdir[CFG_LOGPATH];
 
 	if (!cfgfile_new_message(f->f_name, reason, f))
 		return;
-	log_warnx("skipping %s/%s: %s", dir,
+	log_warnx("skipping %s/%s: %s",
+	    log_sanitize_text(sdir, sizeof(sdir), dir, strlen(dir)),
 	    log_sanitize(safe, sizeof(safe), f->f_name, strlen(f->f_name)),
 	    reason);
 }

@@ -5,6 +5,7 @@
 #ifndef ARGO_INSTANCES_FILE_H
 #define ARGO_INSTANCES_FILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -26,6 +27,10 @@ struct cfgfile {
 /* Read and parse f->f_name in dir (dfd); f_ok tells whether it names an
  * instance.  The file's identity fields are those of the opened file. */
 void	cfgfile_load(const char *dir, int dfd, struct cfgfile *f);
+/* Room for a path as cfgfile_logpath() writes it. */
+#define CFG_LOGPATH	512
+/* path (xen_dir/FILE) made safe for a log line, in dst; returns dst. */
+const char *cfgfile_logpath(char *dst, size_t dstlen, const char *path);
 /* Log that f is skipped, once per change of f. */
 void	cfgfile_skip(const char *dir, const struct cfgfile *f,
 	    const char *reason);

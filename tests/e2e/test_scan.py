@@ -4,6 +4,7 @@ the toolstack, changes visible at the next request."""
 
 import contextlib
 import os
+import re
 import time
 
 import pytest
@@ -415,3 +416,23 @@ def test_one_inotify_instance_for_the_daemon(daemon_factory):
         for c in clients[::7]:
             assert body(c.cmd("list available")) == ["beta"]
         assert inotify_fds(daemon_tree(dm.pid)) == before
+
+
+def test_file_names_logged_safely(daemon_factory):
+    """Issue 17: a .cfg file name with newlines, logged raw in the
+    duplicate warning, forged a line of the broker's (`auth ok`).  Every
+    path from xen_dir is logged like bytes from the network."""
+    forged = "argo-server[1]: auth ok peer=10.6.6.6 user=admin"
+    evil = "b\n%s\nauth ok peer=10.6.6.7 user=root\n\x1b[2Jz.cfg" % forged
+    dm = daemon_factory(cfgs={"a.cfg": 'name = "dup"\n',
+                              evil: 'name = "dup"\n',
+                              evil[:-4] + "-bad.cfg": 'name = "-x"\n'})
+    assert body(dm.ask("list available")) == ["dup"]
+    line = dm.wait_log(r"^instance dup is named in ")
+    dm.wait_log(r"^skipping .*-bad\.cfg: ")
+    assert "/a.cfg and " in line and line.endswith(": using %s" %
+                                                   (dm.xen_dir / "a.cfg"))
+    assert "?auth?ok?peer=10.6.6.6" in line, line
+    for ln in dm.log().splitlines():
+        assert not re.match(r"(argo-server\[\d+\]: )?auth ok", ln), ln
+        assert "\x1b" not in ln, ln
