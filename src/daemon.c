@@ -119,20 +119,57 @@ daemon_ready(void)
 	log_on_fatal(NULL);
 }
 
+/*
+ * Root opens this path, often in a directory others can write to: a
+ * symbolic link there is refused, not followed (it would aim root's write
+ * at any file); a FIFO or a device never blocks the start (O_NONBLOCK:
+ * a FIFO with no reader fails at once) and is refused after open; nothing
+ * is truncated before the file is known to be a regular file with one
+ * link (a hard link to /etc/shadow is a regular file too).  A stale pid
+ * file left by a crash is such a file: it is reused, as init scripts and
+ * admins expect.
+ */
 int
-pidfile_write(const char *path)
+pidfile_open(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+	const char	*why;
+	int		fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		if (errno == ELOOP && lstat(path, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
+			why = "a symbolic link: not followed";
+		else if (errno == ENXIO)
+			why = "not a regular file (a FIFO or a device)";
+		else
+			why = strerror(errno);
+		(void)snprintf(err, errlen, "pid file %s: %s", path, why);
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_nlink > 1)
+		why = "has other hard links: not overwritten";
+	else
+		return (fd);
+	(void)snprintf(err, errlen, "pid file %s: %s", path, why);
+	(void)close(fd);
+	return (-1);
+}
+
+int
+pidfile_write(int fd, const char *path)
 {
 	char	buf[32];
-	int	fd, n;
+	int	n;
 
-	if (path == NULL || *path == '\0')
-		return (0);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		return (-1);
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
 		int saved = errno;
 
 		close(fd);

@@ -171,23 +171,19 @@ main(int argc, char *argv[])
 		(void)fprintf(stderr, "argo-server: %s\n", err);
 		return (1);
 	}
-	/* Open it here, so a bad path is reported on the terminal. */
-	if (conf->c_pidfile[0] != '\0' && (pidfd = open(conf->c_pidfile,
-	    O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) == -1) {
-		(void)fprintf(stderr,
-		    "argo-server: cannot write pid file %s: %s\n",
-		    conf->c_pidfile, strerror(errno));
+	/* Open it here, so a bad path is reported on the terminal; the
+	 * same descriptor gets the pid, no second look up of the path. */
+	if (conf->c_pidfile[0] != '\0' && (pidfd = pidfile_open(
+	    conf->c_pidfile, err, sizeof(err))) == -1) {
+		(void)fprintf(stderr, "argo-server: %s\n", err);
 		return (1);
 	}
 	if (!fg) {
 		daemon_detach();
 		log_init(0, debug);
 	}
-	if (pidfd != -1) {
-		close(pidfd);
-		if (pidfile_write(conf->c_pidfile) == -1)
-			fatal("cannot write pid file %s", conf->c_pidfile);
-	}
+	if (pidfd != -1 && pidfile_write(pidfd, conf->c_pidfile) == -1)
+		fatal("cannot write pid file %s", conf->c_pidfile);
 	rc = prefork_run(&conf, path, (int)port, fg, &sb, &l);
 	config_free(conf);
 	return (rc);

@@ -271,3 +271,65 @@ def test_detached_mode(tmp_path):
     log = (tmp_path / "start.log").read_text()
     assert not re.search(r"^==\d+== ", log, re.M), log
     assert "AddressSanitizer" not in log and "runtime error" not in log
+
+
+def start_refused(tmp_path, pidf):
+    """Start with pid file PIDF: it must fail at once, naming the path."""
+    conf = write_conf(tmp_path / "c.conf",
+                      "[server]\nlisten = 127.0.0.1\npidfile = %s\n"
+                      "xen_dir = %s\n" % (pidf, tmp_path))
+    # a blocking open would hang here until the timeout: no fixed wait
+    r = run("-f", "-c", conf, "-p", "0", wrap=True, timeout=READY_TIMEOUT)
+    assert r.returncode == 1, r.stderr
+    assert "]: ready " not in r.stderr
+    assert "argo-server: pid file %s: " % pidf in r.stderr, r.stderr
+    return r.stderr
+
+
+def test_pidfile_fifo_refused_at_once(tmp_path):
+    """Issue 17: a FIFO at the pid file's path blocked root's start."""
+    pidf = tmp_path / "fifo.pid"
+    os.mkfifo(pidf)
+    assert "not a regular file" in start_refused(tmp_path, pidf)
+    # with a reader the open succeeds: refused all the same, nothing sent
+    rd = os.open(pidf, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert "not a regular file" in start_refused(tmp_path, pidf)
+        assert os.read(rd, 64) == b""
+    finally:
+        os.close(rd)
+
+
+def test_pidfile_symlink_refused_target_untouched(tmp_path):
+    """Issue 17: a symbolic link at the pid file's path aimed root's
+    write (and truncation) at its target."""
+    target = tmp_path / "precious"
+    target.write_text("do not touch\n")
+    os.utime(target, ns=(1, 10**9))
+    pidf = tmp_path / "link.pid"
+    os.symlink(target, pidf)
+    assert "symbolic link" in start_refused(tmp_path, pidf)
+    assert target.read_text() == "do not touch\n"
+    assert os.stat(target).st_mtime_ns == 10**9
+    assert os.path.islink(pidf)
+
+
+def test_pidfile_hard_link_refused(tmp_path):
+    """A regular file, but another name's too: not root's to truncate."""
+    target = tmp_path / "precious"
+    target.write_text("do not touch\n")
+    pidf = tmp_path / "hard.pid"
+    os.link(target, pidf)
+    assert "hard links" in start_refused(tmp_path, pidf)
+    assert target.read_text() == "do not touch\n"
+
+
+def test_stale_pidfile_reused(daemon_factory):
+    """A pid file left by a crash (longer than ours) is a regular file:
+    the start goes on and the file holds exactly the new pid."""
+    d = daemon_factory(start=False)
+    d.pidfile.write_text("4194303\nleft over by a crash\n")
+    d.start()
+    assert d.pidfile.read_text() == "%d\n" % d.pid
+    assert d.stop() == 0
+    assert not d.pidfile.exists()
