@@ -232,3 +232,53 @@ acl_match(const struct acl_entry *v, size_t n, const struct sockaddr *sa,
 	}
 	return 0;
 }
+
+void
+acl_host_mask(int fam, const unsigned char addr[16], unsigned int prefix6,
+    unsigned char key[16])
+{
+	unsigned int	prefix = fam == AF_INET6 ? prefix6 : 32;
+	size_t		i;
+
+	if (prefix == 0 || prefix > 128)
+		prefix = 128;	/* a caller's slip must not merge everyone */
+	for (i = 0; i < 16; i++)
+		key[i] = addr[i] & mask_byte(prefix, i);
+}
+
+int
+acl_host_key(const struct sockaddr *sa, socklen_t salen, unsigned int prefix6,
+    int *fam, unsigned char key[16])
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	unsigned char			 a[16];
+
+	memset(a, 0, sizeof(a));
+	if (sa == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET) {
+		if ((size_t)salen < sizeof(*sin))
+			return -1;
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		memcpy(a, &sin->sin_addr, 4);
+		*fam = AF_INET;
+	} else if (sa->sa_family == AF_INET6) {
+		if ((size_t)salen < sizeof(*sin6))
+			return -1;
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (memcmp(&sin6->sin6_addr, v4mapped_prefix,
+		    sizeof(v4mapped_prefix)) == 0) {
+			/* One host whichever socket it came in on. */
+			memcpy(a, (const unsigned char *)&sin6->sin6_addr + 12,
+			    4);
+			*fam = AF_INET;
+		} else {
+			memcpy(a, &sin6->sin6_addr, 16);
+			*fam = AF_INET6;
+		}
+	} else
+		return -1;
+	acl_host_mask(*fam, a, prefix6, key);
+	return 0;
+}

@@ -30,4 +30,20 @@ int	acl_parse_entry(const char *s, struct acl_entry *e, char *err,
 int	acl_match(const struct acl_entry *v, size_t n,
 	    const struct sockaddr *sa, socklen_t salen);
 
+/*
+ * Who counts as one host for max_per_host and the auth throttle: an IPv4
+ * peer (or a v4-mapped IPv6 one, ::ffff:a.b.c.d) by its address, any other
+ * IPv6 peer by its first prefix6 bits (1-128): one subscriber routinely
+ * holds a whole /64, so counting its 2^64 addresses one by one limits
+ * nothing.  acl_host_key() fills *fam (AF_INET or AF_INET6) and key (16
+ * bytes, IPv4 in the first 4, the rest zero, host bits cleared): 0, or -1
+ * for any other family or a short address.
+ */
+int	acl_host_key(const struct sockaddr *sa, socklen_t salen,
+	    unsigned int prefix6, int *fam, unsigned char key[16]);
+/* The same, from a (family, 16 bytes) pair as acl_host_key() makes with
+ * prefix6 128: the key under another prefix6, into key (may be addr). */
+void	acl_host_mask(int fam, const unsigned char addr[16],
+	    unsigned int prefix6, unsigned char key[16]);
+
 #endif

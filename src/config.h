@@ -31,6 +31,9 @@ struct config {
 	int		 c_workers;
 	int		 c_max_clients;
 	int		 c_max_per_host;
+	int		 c_per_host_prefix6;	/* an IPv6 host is its /N */
+	int		 c_auth_throttle_after;	/* failures; 0: no throttle */
+	int		 c_auth_throttle_window;	/* seconds */
 	int		 c_idle_timeout;
 	int		 c_login_timeout;
 	int		 c_max_auth_tries;

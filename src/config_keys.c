@@ -35,6 +35,9 @@ static const struct key server_keys[] = {
 	{ "workers",		K_INT,	OFF(c_workers),		1, ARGO_HARD_MAX_CLIENTS },
 	{ "max_clients",	K_INT,	OFF(c_max_clients),	1, ARGO_HARD_MAX_CLIENTS },
 	{ "max_per_host",	K_INT,	OFF(c_max_per_host),	1, ARGO_HARD_MAX_CLIENTS },
+	{ "per_host_prefix6",	K_INT,	OFF(c_per_host_prefix6), 1, 128 },
+	{ "auth_throttle_after", K_INT,	OFF(c_auth_throttle_after), 0, 1000 },
+	{ "auth_throttle_window", K_INT, OFF(c_auth_throttle_window), 1, 86400 },
 	{ "idle_timeout",	K_INT,	OFF(c_idle_timeout),	1, 86400 },
 	{ "login_timeout",	K_INT,	OFF(c_login_timeout),	1, 3600 },
 	{ "max_auth_tries",	K_INT,	OFF(c_max_auth_tries),	1, 100 },
@@ -55,6 +58,9 @@ config_defaults(struct config *c)
 	c->c_workers = 4;
 	c->c_max_clients = 64;
 	c->c_max_per_host = 8;
+	c->c_per_host_prefix6 = 64;
+	c->c_auth_throttle_after = 5;
+	c->c_auth_throttle_window = 900;
 	c->c_idle_timeout = 300;
 	c->c_login_timeout = 30;
 	c->c_max_auth_tries = 3;

@@ -60,44 +60,25 @@ hiwater(const struct board *b)
 	    ARGO_HARD_MAX_CLIENTS + 1 : n);
 }
 
-/* The peer as (family, 16 bytes); v4-mapped v6 counts as its v4 host. */
-static void
-peer_key(const struct sockaddr_storage *ss, int *fam, unsigned char *addr)
-{
-	memset(addr, 0, 16);
-	/* accept4() filled *ss; clang-analyzer 14 does not model that. */
-	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
-	if (ss->ss_family == AF_INET) {
-		*fam = AF_INET;
-		memcpy(addr, &((const struct sockaddr_in *)(const void *)ss)->
-		    sin_addr, 4);
-		return;
-	}
-	const struct in6_addr *a6 =
-	    &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
-
-	if (IN6_IS_ADDR_V4MAPPED(a6)) {
-		*fam = AF_INET;
-		memcpy(addr, &a6->s6_addr[12], 4);
-	} else {
-		*fam = AF_INET6;
-		memcpy(addr, a6, 16);
-	}
-}
-
 /*
  * Publish our peer, then count: two workers admitting at once both see
  * each other, so the limits are never exceeded (at worst both refuse).
+ * A slot holds the whole address; each admitting worker applies its own
+ * generation's per_host_prefix6, so a reload that changes it counts the
+ * sessions of the old generation the new way at once.
  */
 static const char *
 admit(struct board *b, int slot, const struct config *c, int fam,
     const unsigned char *addr)
 {
 	struct slot	*me = &b->b_slots[slot];
+	unsigned char	 mine[16], other[16];
+	unsigned int	 p6 = (unsigned int)c->c_per_host_prefix6;
 	int		 i, all = 0, host = 0, f;
 
 	memcpy(me->s_addr, addr, 16);
 	__atomic_store_n(&me->s_family, fam, __ATOMIC_SEQ_CST);
+	acl_host_mask(fam, addr, p6, mine);
 	for (i = 0; i < hiwater(b); i++) {
 		struct slot *s = &b->b_slots[i];
 
@@ -105,7 +86,10 @@ admit(struct board *b, int slot, const struct config *c, int fam,
 		if (f == 0)
 			continue;
 		all++;
-		if (f == fam && memcmp(s->s_addr, addr, 16) == 0)
+		if (f != fam)
+			continue;
+		acl_host_mask(f, s->s_addr, p6, other);
+		if (memcmp(other, mine, 16) == 0)
 			host++;
 	}
 	if (all > c->c_max_clients)
@@ -217,8 +201,13 @@ serve(const struct config *c, struct board *b, int slot, int fd,
 			    " (and earlier ones not logged)" : "");
 		return;
 	}
-	peer_key(ss, &fam, addr);
-	if ((why = admit(b, slot, c, fam, addr)) != NULL) {
+	/* The whole address goes on the board; admit() applies the prefix. */
+	if (acl_host_key((const struct sockaddr *)ss, sslen, 128, &fam,
+	    addr) == -1)
+		why = "max_per_host";	/* not an IP peer: cannot happen */
+	else
+		why = admit(b, slot, c, fam, addr);
+	if (why != NULL) {
 		unadmit(b, slot);
 		refuse(fd, "400 SERVER BUSY\n");
 		if ((n = ratelimit(&b->b_busy_logged, &b->b_busy_quiet)) >= 0)
