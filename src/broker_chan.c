@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "broker_auth.h"
 #include "imap.h"
 #include "log.h"
 #include "util.h"
@@ -164,6 +165,8 @@ job_done(struct bchan *ch)
 		ch->ch_rlen = sizeof(rep);
 	}
 	memcpy(&rep, ch->ch_rbuf, sizeof(rep));
+	if (rq->r_type == PRIV_AUTH)
+		auth_done(ch, rq, (int)rep.p_status);	/* the brake counts */
 	if (rq->r_type == PRIV_AUTH && rep.p_status == PRIV_OK)
 		ch->ch_user = config_user(ch->ch_bc->bc_conf, rq->r_user);
 	if (rq->r_type == PRIV_CONSOLE && (rep.p_status != PRIV_OK ||

@@ -11,13 +11,12 @@
  * job_run() runs in a child of the broker, one per request, so that a
  * toolstack run, a password check or a DNS lookup never holds up another
  * session: it does the work, logs what it did, and writes the reply.
+ * `auth` has a file of its own, broker_auth.c.
  */
-#include <crypt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "broker.h"
+#include "broker_auth.h"
 #include "domlist.h"
 #include "log.h"
 #include "resolve.h"
@@ -25,32 +24,7 @@
 #include "util.h"
 
 #define IP_MAX		32
-#define AUTH_LIMIT_MS	30000
 #define RESOLVE_LIMIT_MS 120000
-
-static char			dummy_hash[CRYPT_OUTPUT_SIZE];
-static struct crypt_data	cdata;
-
-/*
- * An unknown user is checked against a dummy hash of the default method,
- * and every failure is answered ARGO_AUTH_DELAY_MS after the request, so
- * neither the reply nor its timing tells whether the account exists.
- */
-void
-job_init(void)
-{
-	char		 salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	const char	*h = NULL;
-
-	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) != NULL)
-		h = crypt_rn("argo-server dummy password", salt, &cdata,
-		    sizeof(cdata));
-	if (h == NULL || h[0] == '*')
-		h = "$6$argoargoargoargo$3y8xvXyPQH1tJ6J2y6Yq3bOo0sZ7c3c9p9z5"
-		    "bBqCqfG0sW8g3sO3oZo8q9Kq3u1zjCw0v9k6YJ0b1rjGm6zq1";
-	util_strlcpy(dummy_hash, h, sizeof(dummy_hash));
-	explicit_bzero(&cdata, sizeof(cdata));
-}
 
 int
 job_check(const struct bchan *ch, const struct priv_req *rq,
@@ -63,6 +37,7 @@ job_check(const struct bchan *ch, const struct priv_req *rq,
 	*inst = NULL;
 	switch (rq->r_type) {
 	case PRIV_AUTH:
+		auth_begin(ch, rq);	/* its wait, decided here */
 		return (PRIV_OK);
 	case PRIV_LIST:
 	case PRIV_INFO:
@@ -107,7 +82,7 @@ job_limit_ms(const struct bchan *ch, const struct priv_req *rq)
 {
 	switch (rq->r_type) {
 	case PRIV_AUTH:
-		return (AUTH_LIMIT_MS);
+		return (auth_limit_ms(ch));
 	case PRIV_RESOLVE:
 		return (RESOLVE_LIMIT_MS);
 	default:
@@ -115,51 +90,6 @@ job_limit_ms(const struct bchan *ch, const struct priv_req *rq)
 		return ((long)ch->ch_bc->bc_conf->c_toolstack_timeout * 1000 +
 		    ARGO_KILL_GRACE_MS + 5000);
 	}
-}
-
-static void
-sleep_until(long long deadline)
-{
-	struct timespec	ts;
-	long long	left;
-
-	while ((left = deadline - util_now_ms()) > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
-		if (nanosleep(&ts, NULL) == 0)
-			break;
-	}
-}
-
-static size_t
-run_auth(const struct bchan *ch, const struct priv_req *rq,
-    struct priv_rep *rep)
-{
-	const struct user	*u = NULL;
-	const char		*h;
-	long long		 start = util_now_ms();
-	char			 safe[ARGO_LOG_SANITIZE + 1];
-	int			 ok;
-
-	if (!(rq->r_flags & PRIV_F_BADUSER))
-		u = config_user(ch->ch_bc->bc_conf, rq->r_user);
-	/* The same work whatever the flags say: the timing tells nothing. */
-	h = crypt_rn((rq->r_flags & PRIV_F_LONGPW) ? "-" : rq->r_password,
-	    u != NULL ? u->u_hash : dummy_hash, &cdata, sizeof(cdata));
-	/* libxcrypt fails with a '*' token, others with NULL. */
-	ok = u != NULL && !(rq->r_flags & PRIV_F_LONGPW) && h != NULL &&
-	    h[0] != '*' && util_streq_ct(h, u->u_hash);
-	explicit_bzero(&cdata, sizeof(cdata));
-	if (ok) {
-		log_info("auth ok peer=%s user=%s", ch->ch_peer, u->u_name);
-		rep->p_status = PRIV_OK;
-		return (sizeof(*rep));
-	}
-	sleep_until(start + ARGO_AUTH_DELAY_MS);
-	log_info("auth failed peer=%s user=%s", ch->ch_peer,
-	    log_sanitize(safe, sizeof(safe), rq->r_user, strlen(rq->r_user)));
-	rep->p_status = PRIV_BADAUTH;
-	return (sizeof(*rep));
 }
 
 static size_t
@@ -250,7 +180,7 @@ job_run(const struct bchan *ch, const struct priv_req *rq,
 	rep.p_type = rq->r_type;
 	switch (rq->r_type) {
 	case PRIV_AUTH:
-		len = run_auth(ch, rq, &rep);
+		len = auth_run(ch, rq, &rep);
 		break;
 	case PRIV_LIST:
 		len = toolstack_reply(toolstack_run(ch->ch_bc->bc_conf, "list",

@@ -21,6 +21,7 @@
 #include <ini.h>
 
 #include "config_parse.h"
+#include "hashcost.h"
 #include "util.h"
 #include "xencfg.h"
 
@@ -165,6 +166,26 @@ reader(char *str, int num, void *stream)
 #undef PUT
 }
 
+/*
+ * A failed auth checks one hash of every method and cost in the file
+ * (hashcost.h), so that its time does not tell which account exists:
+ * bound how many that can be.
+ */
+static void
+check_hash_costs(struct parse *p)
+{
+	const struct config	*c = p->p_conf;
+	size_t			 rep[HASHCOST_MAX + 1];
+
+	if (hashcost_reps(c->c_users, c->c_nusers, rep, HASHCOST_MAX) <=
+	    HASHCOST_MAX)
+		return;
+	p->p_line = c->c_users[rep[HASHCOST_MAX]].u_line;
+	perr(p, "user %s: more than %d different password hash methods or "
+	    "costs (a failed auth checks one of each); rehash some accounts "
+	    "alike", c->c_users[rep[HASHCOST_MAX]].u_name, HASHCOST_MAX);
+}
+
 static int
 finish(struct parse *p, int rc, struct config **out, char *err,
     size_t errlen)
@@ -191,6 +212,8 @@ finish(struct parse *p, int rc, struct config **out, char *err,
 		perr(p, "workers (%d) must not exceed max_clients (%d)",
 		    c->c_workers, c->c_max_clients);
 	}
+	if (p->p_err_line == 0)
+		check_hash_costs(p);
 	if (p->p_err_line != 0) {
 		(void)snprintf(err, errlen, "%s:%d: %s", p->p_name,
 		    p->p_err_line, p->p_err);
