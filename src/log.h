@@ -37,7 +37,7 @@ void	log_relay_send(int fd, int pri, const char *msg);
  * Master: log every line waiting, as "argo-worker[PID]: ..." with the
  * sender's real pid, filtered (log_relay.c says how).
  */
-void	log_relay_drain(int fd);
+int	log_relay_drain(int fd);	/* how many: at most a round's */
 void	log_setdebug(int debug);
 /* Called with each fatal message before it is logged (or NULL). */
 void	log_on_fatal(void (*hook)(const char *msg));

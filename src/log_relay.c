@@ -45,6 +45,7 @@
 #define RELAY_RATE	2000		/* lines a second, per worker */
 #define RELAY_BURST	20000
 #define RELAY_BUCKETS	64		/* by pid; a collision only shares */
+#define RELAY_ROUND	256		/* datagrams per wake-up */
 
 struct bucket {
 	long		 b_pid;
@@ -170,7 +171,7 @@ relay_one(long pid, const unsigned char *p, size_t len, long long now)
 	}
 }
 
-void
+int
 log_relay_drain(int fd)
 {
 	union {
@@ -182,8 +183,10 @@ log_relay_drain(int fd)
 	struct cmsghdr	*c;
 	struct ucred	 cred;
 	ssize_t		 n;
+	int		 got;
 
-	for (;;) {
+	/* Bounded: a flooding worker must not keep the master from its loop. */
+	for (got = 0; got < RELAY_ROUND; got++) {
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = dgram;
 		iov.iov_len = RELAY_DGRAM;
@@ -195,7 +198,7 @@ log_relay_drain(int fd)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			break;
 		cred.pid = 0;
 		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
 		    c = CMSG_NXTHDR(&msg, c))
@@ -205,4 +208,5 @@ log_relay_drain(int fd)
 				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 		relay_one((long)cred.pid, dgram, (size_t)n, util_now_ms());
 	}
+	return (got);
 }

@@ -297,7 +297,7 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	struct timespec		 tick = { 1, 0 };
 	long long		 stop_at = 0;
 	int			 total, idle, rc = 0;
-	char			 buf[64];
+	char			 buf[512];
 
 	memset(&m, 0, sizeof(m));
 	m.m_confp = confp;
@@ -347,8 +347,14 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
 	for (;;) {
 		if (ppoll(pfd, 3, &tick, &empty) > 0) {
-			while (read(m.m_notify[0], buf, sizeof(buf)) > 0)
-				;
+			/*
+			 * A bounded read: a worker that writes without end
+			 * must not keep the loop from signals and reaping
+			 * (what is left wakes the next round).
+			 */
+			if (read(m.m_notify[0], buf, sizeof(buf)) == -1) {
+				/* EAGAIN: another reason woke us. */
+			}
 			if (pfd[1].revents != 0)
 				log_relay_drain(m.m_relay[0]);
 			if (pfd[2].revents & POLLIN)
@@ -393,7 +399,9 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 		}
 		pool_maintain(&m);
 	}
-	log_relay_drain(m.m_relay[0]);
+	/* Every worker is gone: what they said is finite now. */
+	while (log_relay_drain(m.m_relay[0]) > 0)
+		;
 	stop_broker(&m);
 	pidfile_remove((*confp)->c_pidfile);
 	log_info("stopped");

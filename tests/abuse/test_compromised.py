@@ -344,3 +344,52 @@ def test_relay_priority_at_most_err_in_syslog(tmp_path):
             if not wait_for(lambda: not alive(master), 15 * SLOW):
                 kill_quietly(master)
         sink.close()
+
+
+def notify_of(d, worker):
+    """A copy of WORKER's end of the pipe that wakes the master."""
+    def pipes(pid):
+        out = {}
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if link.startswith("pipe:"):
+                out[link] = int(fd)
+        return out
+    shared = set(pipes(worker)) & set(pipes(d.pid))
+    assert len(shared) == 1, shared
+    fd = pipes(worker)[shared.pop()]
+    pidfd = os.pidfd_open(worker)
+    try:
+        got = libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+        if got < 0:
+            pytest.skip("pidfd_getfd: %s" % os.strerror(ctypes.get_errno()))
+    finally:
+        os.close(pidfd)
+    return got
+
+
+def test_wakeups_without_end_leave_the_master_its_loop(rd):
+    """A worker that writes to the wake-up pipe, or floods its relay,
+    without end: the master still reloads."""
+    d = rd
+    w = wait_for(lambda: d.workers(), READY_TIMEOUT)[0]
+    nfd = notify_of(d, w)
+    relay = relay_of(w)
+    # Blocking writers that refill the moment the master reads a byte.
+    floods = [subprocess.Popen(["cat", "/dev/zero"], stdout=nfd),
+              subprocess.Popen(["yes", "6wake-up"], stdout=relay.fileno())]
+    os.close(nfd)
+    relay.close()
+    try:
+        mark = d.mark()
+        os.kill(d.pid, signal.SIGHUP)
+        d.wait_log(r"^reload: .* loaded$", since=mark,
+                   timeout=IO_TIMEOUT * 2)
+        d.wait_log(r"^worker %d floods the log" % floods[1].pid, since=mark)
+    finally:
+        for p in floods:
+            p.kill()
+            p.wait()
