@@ -56,6 +56,15 @@ struct opts {
 int	argo_is_blank(int c);
 int	argo_is_ctl(int c);
 /*
+ * Server text made safe to show on a terminal: C0 controls but TAB, DEL,
+ * C1 controls (raw 0x80-0x9f outside a valid UTF-8 sequence, and U+0080-
+ * U+009F encoded) and the bidi embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069) each become one `?`; the rest, valid
+ * UTF-8 or not, is kept.  Writes to dst (which may be src: the text only
+ * shrinks) and returns the new length.
+ */
+size_t	argo_safe_text(char *dst, const char *src, size_t len);
+/*
  * "auth USER PASSWORD\n", malloc'd, *len its length; it holds the
  * password: free it with xfree_secret(line, *len).
  */

@@ -23,15 +23,13 @@ void
 conn_error(const struct conn *c, const char *fmt, ...)
 {
 	char	buf[ARGO_CLIENT_ERR + 64];
-	size_t	i;
 	va_list	ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	for (i = 0; buf[i] != '\0'; i++)
-		if (argo_is_ctl((unsigned char)buf[i]))
-			buf[i] = '?';
+	/* It quotes the server: C0, C1 and bidi controls become `?`. */
+	buf[argo_safe_text(buf, buf, strlen(buf))] = '\0';
 	(void)fflush(stdout);
 	(void)fprintf(stderr, "%s: %s\n", c->c_host->h_spec, buf);
 }
@@ -144,7 +142,7 @@ conn_reply(struct conn *c, int secret)
 	struct reply	 rp;
 	long long	 until = deadline(c);
 	char		*l;
-	size_t		 len, i;
+	size_t		 len;
 	int		 r;
 
 	memset(&rp, 0, sizeof(rp));
@@ -172,10 +170,7 @@ conn_reply(struct conn *c, int secret)
 		case RP_BODY:
 			if (secret)
 				break;
-			for (i = 0; i < len; i++)
-				if (argo_is_ctl((unsigned char)l[i]))
-					l[i] = '?';
-			(void)fwrite(l, 1, len, stdout);
+			(void)fwrite(l, 1, argo_safe_text(l, l, len), stdout);
 			(void)fputc('\n', stdout);
 			break;
 		case RP_END:

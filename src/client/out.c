@@ -3,10 +3,11 @@
  *
  * A reply held back (several hosts, or -o and an earlier host not done)
  * is kept formatted, prefix included, at most ARGO_CLIENT_MAX_REPLY bytes
- * a host.  Server text is shown with control bytes (but TAB) as `?`: the
- * server already sends them so, and a client has no reason to trust that
- * what answers on a port is a well-behaved server, with a terminal at the
- * other end.
+ * a host.  Server text is shown with control characters (but TAB) as `?`,
+ * C1 and the bidi overrides included (argo_safe_text): the server already
+ * sends C0 so, and a client has no reason to trust that what answers on a
+ * port is a well-behaved server, with a terminal at the other end, nor to
+ * let one host's line reorder another's prefix.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,14 +49,11 @@ live(size_t i)
 	return (out_n == 1 || (out_ordered && i == out_head));
 }
 
+/* A NUL-terminated message made safe in place. */
 static void
-sanitize(char *p, size_t len)
+sanitize(char *p)
 {
-	size_t	i;
-
-	for (i = 0; i < len; i++)
-		if (argo_is_ctl((unsigned char)p[i]))
-			p[i] = '?';
+	p[argo_safe_text(p, p, strlen(p))] = '\0';
 }
 
 static int
@@ -82,13 +80,14 @@ out_body(size_t i, const char *line, size_t len)
 	struct slot	*s = &out_slots[i];
 	const char	*spec = out_hosts[i].h_spec;
 	size_t		 start;
+	char		*safe;
 
 	if (live(i)) {
 		if (out_n > 1)
 			(void)fprintf(stdout, "%s: ", spec);
-		for (start = 0; start < len; start++)
-			(void)fputc(argo_is_ctl((unsigned char)line[start]) ?
-			    '?' : line[start], stdout);
+		safe = xmalloc(len + 1);
+		(void)fwrite(safe, 1, argo_safe_text(safe, line, len), stdout);
+		free(safe);
 		(void)fputc('\n', stdout);
 		return (0);
 	}
@@ -98,7 +97,10 @@ out_body(size_t i, const char *line, size_t len)
 		s->s_len = start;
 		return (-1);
 	}
-	sanitize(s->s_buf + start, s->s_len - start - 1);
+	/* Filtered in place (it only shrinks), the line end put back. */
+	s->s_len = start + argo_safe_text(s->s_buf + start, s->s_buf + start,
+	    s->s_len - start - 1);
+	s->s_buf[s->s_len++] = '\n';
 	return (0);
 }
 
@@ -119,7 +121,7 @@ out_error(size_t i, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	sanitize(buf, strlen(buf));
+	sanitize(buf);
 	if (live(i)) {
 		print_error(i, buf);
 		return;

@@ -1,6 +1,6 @@
 /*
  * xutil.c: helpers of the argo client.  Nothing here knows the protocol
- * except the two byte classes at the end.
+ * except the two byte classes and the filter of server text at the end.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -124,6 +124,85 @@ argo_is_ctl(int c)
 {
 	/* What the server calls BAD REQUEST: TAB is a blank, not a control. */
 	return ((c >= 0 && c < 0x20 && c != '\t') || c == 0x7f);
+}
+
+/*
+ * The length of the valid UTF-8 sequence that starts at p (n bytes left),
+ * its code point in *cp; 0 when none does (a stray continuation byte, an
+ * overlong form, a surrogate, a cut sequence, a byte no UTF-8 holds).
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t n, unsigned long *cp)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		*cp = p[0] & 0x1fUL;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		*cp = p[0] & 0x0fUL;
+		if (p[0] == 0xe0)
+			lo = 0xa0;	/* not overlong */
+		else if (p[0] == 0xed)
+			hi = 0x9f;	/* no surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		*cp = p[0] & 0x07UL;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;	/* up to U+10FFFF */
+	} else
+		return (0);
+	if (n < len)
+		return (0);
+	for (i = 1; i < len; i++) {
+		if (p[i] < lo || p[i] > hi)
+			return (0);
+		*cp = (*cp << 6) | (p[i] & 0x3fUL);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return (len);
+}
+
+/* Characters that drive a terminal or reorder what is around them. */
+static int
+unsafe_cp(unsigned long cp)
+{
+	return ((cp >= 0x80 && cp <= 0x9f) ||		/* C1 controls */
+	    (cp >= 0x202a && cp <= 0x202e) ||		/* bidi embeddings */
+	    (cp >= 0x2066 && cp <= 0x2069));		/* bidi isolates */
+}
+
+size_t
+argo_safe_text(char *dst, const char *src, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	unsigned long		 cp;
+	size_t			 i = 0, o = 0, n;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			dst[o++] = argo_is_ctl(s[i]) ? '?' : (char)s[i];
+			i++;
+		} else if ((n = utf8_seq(s + i, len - i, &cp)) == 0) {
+			/* Raw C1 is a control to an 8-bit terminal; other
+			 * stray bytes are only shown wrong. */
+			dst[o++] = s[i] <= 0x9f ? '?' : (char)s[i];
+			i++;
+		} else if (unsafe_cp(cp)) {
+			dst[o++] = '?';
+			i += n;
+		} else {
+			/* Forward, o <= i: a copy in place is safe. */
+			while (n-- > 0)
+				dst[o++] = (char)s[i++];
+		}
+	}
+	return (o);
 }
 
 char *

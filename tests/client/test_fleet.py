@@ -3,6 +3,7 @@ hosts that refuse, never answer, or answer slowly (servers of our own).
 Output prefixing and ordering, the JOBS bound, the -t deadline and the
 exit statuses (0 all 200, 1 some 400, 2 some unreachable; highest wins)."""
 
+import subprocess
 import time
 
 import pytest
@@ -246,6 +247,46 @@ def test_single_host_control_bytes_shown_as_question_marks(fake):
                                       b"300 DONE\n"))
     r = run(ctl.spec, "version")
     assert (r.returncode, r.stdout) == (0, "x?]0;pwned?y\n")
+
+
+def run_bytes(*args):
+    """The client's (rc, stdout, stderr) as bytes: what a terminal gets."""
+    from conftest import check_clean, client_argv
+    r = subprocess.run(client_argv(*args), capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=60 * SLOW,
+                       start_new_session=True)
+    check_clean(r.returncode, r.stderr.decode("utf-8", "replace"))
+    return r.returncode, r.stdout, r.stderr
+
+
+# C1 controls raw (CSI) and in UTF-8 (OSC ... ST), a right-to-left
+# override and an isolate that would reorder a line (and, on a bidi
+# terminal, its host prefix); and valid UTF-8 whose continuation bytes
+# are in 0x80-0x9f, which must stay.
+HOSTILE = (b"a\x9b" b"31mb\xc2\x9d" b"0;x\xc2\x9c" b"c\n"
+           b"web1\xe2\x80\xae" b"1bew\xe2\x81\xa6" b"z\n"
+           b"\xc3\x9b \xe2\x82\xac \xc4\x81\n")
+SHOWN = [b"a?31mb?0;x?c", b"web1?1bew?z", b"\xc3\x9b \xe2\x82\xac \xc4\x81"]
+
+
+def test_c1_and_bidi_shown_as_question_marks(fake):
+    """Issue 17: C1 controls and bidi overrides from a server are shown
+    like C0, single host and fleet, body and 400 line alike."""
+    one = fake("127.0.0.45", scripted(b"200 OK\n" + HOSTILE + b"300 DONE\n"))
+    two = fake("127.0.0.46", scripted(b"200 OK\n" + HOSTILE + b"300 DONE\n"))
+    bad = fake("127.0.0.47", scripted(b"400 NO\x9b" b"2J\xe2\x80\xae" b"X\n"))
+    rc, out, err = run_bytes(one.spec, "version")
+    assert (rc, out.splitlines(), err) == (0, SHOWN, b"")
+    for order in ([], ["-o"]):
+        rc, out, err = run_bytes(*(order + [",".join(
+            s.spec for s in (one, two, bad)), "version"]))
+        assert rc == 1
+        assert sorted(out.splitlines()) == sorted(
+            s.spec.encode() + b": " + ln for s in (one, two) for ln in SHOWN)
+        assert err.splitlines() == [bad.spec.encode() + b": 400 NO?2J?X"]
+    rc, out, err = run_bytes(bad.spec, "version")
+    assert (rc, out, err.splitlines()) == (
+        1, b"", [bad.spec.encode() + b": 400 NO?2J?X"])
 
 
 def test_access_denied_is_a_400(tmp_path_factory):
