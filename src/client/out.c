@@ -79,14 +79,15 @@ out_body(size_t i, const char *line, size_t len)
 {
 	struct slot	*s = &out_slots[i];
 	const char	*spec = out_hosts[i].h_spec;
-	size_t		 start;
+	size_t		 start, n;
 	char		*safe;
 
 	if (live(i)) {
 		if (out_n > 1)
 			(void)fprintf(stdout, "%s: ", spec);
 		safe = xmalloc(len + 1);
-		(void)fwrite(safe, 1, argo_safe_text(safe, line, len), stdout);
+		n = argo_safe_text(safe, line, len);
+		(void)fwrite(safe, 1, n, stdout);
 		free(safe);
 		(void)fputc('\n', stdout);
 		return (0);

@@ -183,24 +183,27 @@ argo_safe_text(char *dst, const char *src, size_t len)
 	const unsigned char	*s = (const unsigned char *)src;
 	unsigned long		 cp;
 	size_t			 i = 0, o = 0, n;
+	int			 bad;
 
 	while (i < len) {
 		if (s[i] < 0x80) {
-			dst[o++] = argo_is_ctl(s[i]) ? '?' : (char)s[i];
-			i++;
+			n = 1;
+			bad = argo_is_ctl(s[i]);
 		} else if ((n = utf8_seq(s + i, len - i, &cp)) == 0) {
 			/* Raw C1 is a control to an 8-bit terminal; other
 			 * stray bytes are only shown wrong. */
-			dst[o++] = s[i] <= 0x9f ? '?' : (char)s[i];
-			i++;
-		} else if (unsafe_cp(cp)) {
-			dst[o++] = '?';
+			n = 1;
+			bad = s[i] <= 0x9f;
+		} else
+			bad = unsafe_cp(cp);
+		if (bad) {
+			dst[o++] = '?';		/* one for the whole character */
 			i += n;
-		} else {
-			/* Forward, o <= i: a copy in place is safe. */
-			while (n-- > 0)
-				dst[o++] = (char)s[i++];
+			continue;
 		}
+		/* Forward, o <= i: a copy in place is safe. */
+		while (n-- > 0)
+			dst[o++] = src[i++];
 	}
 	return (o);
 }
