@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import IO_TIMEOUT, body, children_of, ok
+from conftest import IO_TIMEOUT, VALGRIND, body, children_of, ok
 
 NAME64 = "n" * 60 + ".org"
 NAME65 = "n" * 61 + ".org"
@@ -398,13 +398,16 @@ def test_one_inotify_instance_for_the_daemon(daemon_factory):
     before = inotify_fds(daemon_tree(dm.pid))
     assert sum(map(len, before.values())) == 1, before
     assert list(before) == [dm.broker()], before
+    # fewer under valgrind, where each worker is a valgrind: any number
+    # above one shows whether workers hold instances
+    n = 12 if VALGRIND else 60
     with contextlib.ExitStack() as stack:
-        clients = [stack.enter_context(dm.client()) for _ in range(60)]
+        clients = [stack.enter_context(dm.client()) for _ in range(n)]
         for c in clients:
             assert body(c.cmd("list available", timeout=IO_TIMEOUT * 3)) \
                 == ["alpha"]
         tree = daemon_tree(dm.pid)
-        assert len(tree) >= 62, tree      # master, broker, 60 workers
+        assert len(tree) >= n + 2, tree   # master, broker, n workers
         held = inotify_fds(tree)
         assert held == before, held
         # the one watch tells every worker, at its very next request
