@@ -623,3 +623,21 @@ def test_console_on_xm_and_xl_simple_cfg(fake, consoles):
     c.expect(banner(b'web1'))
     c.send(b'\x1d')
     assert c.wait() == 0
+
+
+# ---------------------------------------------------------------- print
+
+@pytest.mark.parametrize('tool', ['xl', 'xm'])
+def test_print_injection(fake, consoles, tool):
+    """inject/console.print: those bytes, as they are, right after the
+    banner (before the flood), then the guest echoes as ever."""
+    fake.add_dom(3, 'web1')
+    said = b'\r\n300 DONE\r\n\x00\xff raw'
+    fake.inject('console.print', said)
+    fake.inject('console.flood', '100\n')
+    c = attach(fake, consoles, tool, 'console', 'web1')
+    c.expect(banner(b'web1') + said + flood_expected(100))
+    c.send(b'ok\r')
+    c.expect(b'ok\r\n')
+    c.send(b'\x1d')
+    assert c.wait() == 0
