@@ -22,8 +22,13 @@
 #include "defs.h"
 
 #define BTHR_SIZE		4096
-#define BTHR_STEP_MAX_MS	30000
-#define BTHR_QUEUE_MAX_MS	60000
+/*
+ * 8 s: a guess per account per 8 s at most, and a held reply plus the
+ * failure's second stays within the 10 s a stop gives sessions; a longer
+ * hold would also keep a worker (of max_clients) busy for the guesser.
+ */
+#define BTHR_STEP_MAX_MS	8000
+#define BTHR_QUEUE_MAX_MS	8000
 
 /* A source: acl_host_key()'s family and key; AF_UNIX keys on the uid,
  * AF_UNSPEC (the peer is unknown) is one source for all. */

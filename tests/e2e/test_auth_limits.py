@@ -17,7 +17,7 @@ from conftest import (ARGO_BIN, IO_TIMEOUT, PASSWORDS, SLOW, VALGRIND,
                       WRONG_PASSWORDS, Client, ok)
 
 WRONG = WRONG_PASSWORDS[0]
-AUTH_T = IO_TIMEOUT * 3 + 35      # a reply the brake may hold (up to 30 s)
+AUTH_T = IO_TIMEOUT * 3 + 10      # a reply the brake may hold (up to 8 s)
 
 
 def timed_auth(d, user, pw, source):
