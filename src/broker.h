@@ -55,17 +55,11 @@ struct bchan {
 	size_t		 ch_rlen;
 	long long	 ch_deadline;
 	/* the console of this session (broker_console.c) */
-	char		 ch_con_name[ARGO_MAX_NAME + 1];	/* held, "": none */
-	pid_t		 ch_con_pid;	/* `TOOL console`, 0: none */
-	char		 ch_con_user[ARGO_MAX_NAME + 1];
-	char		 ch_con_peer[PRIV_PEER_MAX];	/* ch_peer's, then */
-	long long	 ch_con_start;
-	long long	 ch_con_stop_at;	/* next step of stopping, 0: none */
-	int		 ch_con_stage;	/* 0: let it end, 1: TERM, 2: KILL */
-	int		 ch_con_status;	/* once reaped */
-	int		 ch_con_reaped;
-	int		 ch_con_ending;	/* the worker detached: reply */
-	struct priv_req	 ch_con_end;
+	char		 ch_con_name[ARGO_MAX_NAME + 1];	/* asked for, "": none */
+	pid_t		 ch_con_pid;	/* its `TOOL console` while attached, 0 */
+	int		 ch_con;		/* 1 + its slot in broker_console.c, 0 */
+	long long	 ch_con_wait;	/* waiting for the name until, 0: not */
+	struct priv_req	 ch_con_rq;	/* the request answered after the wait */
 };
 
 /* broker.c: the state the loop and the channels share. */
@@ -92,14 +86,18 @@ void	bchan_job_read(struct bchan *ch);		/* the job's reply */
 void	bpeer_learn(struct bchan *ch, int fd);
 
 /* broker_console.c */
-int	bcon_busy(const char *name);		/* held by any session? */
-/* The job said it runs: start `TOOL console NAME`, send the pty. */
+/*
+ * The job said it runs: start `TOOL console NAME` and send the pty, once
+ * no other session's console of that name is attached or being stopped
+ * (after a bounded wait; 400 CONSOLE BUSY then).
+ */
 void	bcon_attach(struct bchan *ch, const struct priv_req *rq);
+/* The worker's session left the console: release it, answer at once. */
 void	bcon_end(struct bchan *ch, const struct priv_req *rq);
 void	bcon_stop(struct bchan *ch);		/* the worker is gone */
 /* pid was reaped: 1 if it was a console. */
 int	bcon_reaped(pid_t pid, int status);
-/* The stopping steps; 1 while some console is being stopped. */
+/* The stopping steps and the waits; 1 while any is under way. */
 int	bcon_tick(long long now);
 
 /* broker_job.c: prepare what auth needs (the dummy hash). */

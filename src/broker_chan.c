@@ -277,8 +277,8 @@ bchan_read(struct bchan *ch)
 		return;
 	}
 	if (rq.r_type == PRIV_CONSOLE) {
-		/* One console per instance, whichever worker asks. */
-		if (ch->ch_con_name[0] != '\0' || bcon_busy(inst->i_name)) {
+		/* One at a time; one per instance is bcon_attach()'s. */
+		if (ch->ch_con_name[0] != '\0') {
 			bchan_reply(ch, &rq, PRIV_BUSY, 0, -1);
 			return;
 		}

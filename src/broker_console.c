@@ -5,13 +5,21 @@
  * seen the instance running, the broker starts `TOOL console NAME` itself,
  * as its own child, in a new session on a fresh pseudo-terminal, and hands
  * the worker the terminal's master side with the reply.  From then on the
- * worker relays bytes and the broker only waits: for the worker's "detached"
- * (it passed the client's Ctrl-] to the tool, which exits on it, as
- * xenconsole does), for the tool to end by itself (the guest went away), or
- * for the worker to go.  Whatever comes first, the tool gets a moment to
- * end, then SIGTERM, then SIGKILL, and is always reaped by the broker's
- * loop; one audit line is logged when it is.  One console per instance,
- * across all workers: the name is held from the request to the reaping.
+ * worker relays bytes and the broker only waits: for the worker's "ended"
+ * (Ctrl-], the guest went away, the client vanished, idle_timeout) or for
+ * the worker to go.  Either releases the session's hold on the name at
+ * once and answers at once; the tool, if it has not ended by itself, gets
+ * SIGTERM then, SIGKILL after ARGO_KILL_GRACE_MS, and is reaped on
+ * SIGCHLD, when the audit line is logged.
+ *
+ * One console per instance, across all workers.  xl's xenconsole takes a
+ * lock per domain and refuses a second console while an old one lives,
+ * and two readers of one guest console would steal each other's bytes
+ * (xm's has no lock); so a new console waits until the last tool of that
+ * name is reaped, and until a session still attached to it lets go: at
+ * most CON_HELD_WAIT_MS for an attached one (a client that reconnects at
+ * once races its old worker's report of the drop), CON_STOP_WAIT_MS for
+ * one being stopped.  Only then is the answer 400 CONSOLE BUSY.
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -31,19 +39,27 @@
 #include "log.h"
 #include "util.h"
 
-#define CON_EXIT_MS	1000	/* for the tool to act on the escape byte */
+#define CON_MAX			BROKER_MAX_CHANS	/* tools at once */
+#define CON_HELD_WAIT_MS	1000
+#define CON_STOP_WAIT_MS	(ARGO_KILL_GRACE_MS + 1000)
 
-int
-bcon_busy(const char *name)
-{
-	int	i;
+/* One `TOOL console`, from its fork to its reaping. */
+struct con {
+	pid_t		 c_pid;		/* 0: a free slot */
+	struct bchan	*c_ch;		/* the session on it, NULL: released */
+	int		 c_reaped;
+	int		 c_status;	/* once reaped */
+	int		 c_stage;	/* 0: running, 1: TERM sent, 2: KILL */
+	long long	 c_start;
+	long long	 c_stop_at;	/* the next step, while c_stage is 1 */
+	int		 c_claimed;	/* the worker said how many bytes: */
+	long long	 c_in, c_out;	/* its claim, never checked */
+	char		 c_name[ARGO_MAX_NAME + 1];
+	char		 c_user[ARGO_MAX_NAME + 1];
+	char		 c_peer[PRIV_PEER_MAX];
+};
 
-	for (i = 0; i < BROKER_MAX_CHANS; i++)
-		if (broker_chans[i] != NULL && broker_chans[i]->ch_fd != -1 &&
-		    strcmp(broker_chans[i]->ch_con_name, name) == 0)
-			return (1);
-	return (0);
-}
+static struct con	cons[CON_MAX];
 
 /* `TOOL console NAME` on a new pty: the master side, or -1 (logged). */
 static int
@@ -94,97 +110,167 @@ spawn(const struct config *c, const char *name, pid_t *pidp)
 	return (m);
 }
 
-void
-bcon_attach(struct bchan *ch, const struct priv_req *rq)
+/* Is a tool of that name still about (attached or not yet reaped)? */
+static struct con *
+holder(const char *name)
 {
-	pid_t	pid;
-	int	m;
+	int	i;
 
-	if ((m = spawn(ch->ch_bc->bc_conf, ch->ch_con_name, &pid)) == -1) {
+	for (i = 0; i < CON_MAX; i++)
+		if (cons[i].c_pid != 0 && strcmp(cons[i].c_name, name) == 0)
+			return (&cons[i]);
+	return (NULL);
+}
+
+static void
+start(struct bchan *ch, const struct priv_req *rq)
+{
+	struct con	*c = NULL;
+	pid_t		 pid;
+	int		 i, m;
+
+	for (i = 0; i < CON_MAX && c == NULL; i++)
+		if (cons[i].c_pid == 0)
+			c = &cons[i];
+	if (c == NULL)
+		log_warnx("console: %d consoles already", CON_MAX);
+	if (c == NULL || ch->ch_user == NULL ||
+	    (m = spawn(ch->ch_bc->bc_conf, ch->ch_con_name, &pid)) == -1) {
 		ch->ch_con_name[0] = '\0';
 		bchan_reply(ch, rq, PRIV_ERROR, 0, -1);
 		return;
 	}
+	memset(c, 0, sizeof(*c));
+	c->c_pid = pid;
+	c->c_ch = ch;
+	c->c_start = util_now_ms();
+	util_strlcpy(c->c_name, ch->ch_con_name, sizeof(c->c_name));
+	util_strlcpy(c->c_user, ch->ch_user->u_name, sizeof(c->c_user));
+	util_strlcpy(c->c_peer, ch->ch_peer, sizeof(c->c_peer));
+	ch->ch_con = (int)(c - cons) + 1;
 	ch->ch_con_pid = pid;
-	ch->ch_con_start = util_now_ms();
-	ch->ch_con_stop_at = 0;
-	ch->ch_con_stage = 0;
-	ch->ch_con_reaped = 0;
-	ch->ch_con_ending = 0;
-	util_strlcpy(ch->ch_con_user, ch->ch_user->u_name,
-	    sizeof(ch->ch_con_user));
-	util_strlcpy(ch->ch_con_peer, ch->ch_peer, sizeof(ch->ch_con_peer));
 	log_debug("console peer=%s user=%s instance=%s attached pid=%ld",
-	    ch->ch_peer, ch->ch_con_user, ch->ch_con_name, (long)pid);
+	    c->c_peer, c->c_user, c->c_name, (long)pid);
 	bchan_reply(ch, rq, PRIV_OK, 0, m);
 	close(m);
 }
 
-/* Reaped: the audit line, the reply to a detach, the name let go. */
-static void
-finish(struct bchan *ch)
+void
+bcon_attach(struct bchan *ch, const struct priv_req *rq)
 {
-	char	rc[32], in[24], out[24];
-	int	st = ch->ch_con_status;
+	struct con	*c;
+
+	if ((c = holder(ch->ch_con_name)) == NULL) {
+		start(ch, rq);
+		return;
+	}
+	ch->ch_con_rq = *rq;
+	ch->ch_con_wait = util_now_ms() + (c->c_ch != NULL ?
+	    CON_HELD_WAIT_MS : CON_STOP_WAIT_MS);
+}
+
+/* The first session waiting for name gets it, now that it is free. */
+static void
+wake(const char *name)
+{
+	struct bchan	*ch, *first = NULL;
+	int		 i;
+
+	for (i = 0; i < BROKER_MAX_CHANS; i++) {
+		ch = broker_chans[i];
+		if (ch == NULL || ch->ch_fd == -1 || ch->ch_con_wait == 0 ||
+		    strcmp(ch->ch_con_name, name) != 0)
+			continue;
+		if (first == NULL || ch->ch_con_wait < first->ch_con_wait)
+			first = ch;
+	}
+	if (first != NULL) {
+		first->ch_con_wait = 0;
+		start(first, &first->ch_con_rq);
+	}
+}
+
+/* Reaped and released: the audit line, the slot and the name let go. */
+static void
+finish(struct con *c)
+{
+	char	rc[32], in[24], out[24], name[ARGO_MAX_NAME + 1];
+	int	st = c->c_status;
 
 	if (WIFSIGNALED(st))
 		(void)snprintf(rc, sizeof(rc), "signal-%d", WTERMSIG(st));
 	else
 		(void)snprintf(rc, sizeof(rc), "%d", WEXITSTATUS(st));
-	if (ch->ch_con_ending) {
+	/* The worker's word, which we cannot see: named so, never < 0. */
+	if (c->c_claimed) {
 		(void)snprintf(in, sizeof(in), "%lld",
-		    (long long)ch->ch_con_end.r_number);
+		    c->c_in > 0 ? c->c_in : 0);
 		(void)snprintf(out, sizeof(out), "%lld",
-		    (long long)ch->ch_con_end.r_number2);
+		    c->c_out > 0 ? c->c_out : 0);
 	} else {
 		util_strlcpy(in, "-", sizeof(in));
 		util_strlcpy(out, "-", sizeof(out));
 	}
 	log_info("control peer=%s user=%s verb=console instance=%s rc=%s "
-	    "ms=%lld in=%s out=%s", ch->ch_con_peer, ch->ch_con_user,
-	    ch->ch_con_name, rc, util_now_ms() - ch->ch_con_start, in, out);
+	    "ms=%lld worker_in=%s worker_out=%s", c->c_peer, c->c_user,
+	    c->c_name, rc, util_now_ms() - c->c_start, in, out);
+	util_strlcpy(name, c->c_name, sizeof(name));
+	c->c_pid = 0;
+	wake(name);
+}
+
+/* ch lets go of its console; the tool is stopped unless already gone. */
+static void
+release(struct bchan *ch, const struct priv_req *claim)
+{
+	struct con	*c = &cons[ch->ch_con - 1];
+	long long	 now = util_now_ms();
+	int		 i;
+
+	ch->ch_con = 0;
 	ch->ch_con_pid = 0;
 	ch->ch_con_name[0] = '\0';
-	if (ch->ch_hup) {
-		bchan_close(ch);
+	c->c_ch = NULL;
+	if (claim != NULL) {
+		c->c_claimed = 1;
+		c->c_in = claim->r_number;
+		c->c_out = claim->r_number2;
+	}
+	if (c->c_reaped) {
+		finish(c);
 		return;
 	}
-	if (ch->ch_con_ending) {
-		ch->ch_con_ending = 0;
-		bchan_reply(ch, &ch->ch_con_end, PRIV_OK, 0, -1);
+	/* Unreaped, its pid still pins its process group. */
+	(void)kill(-c->c_pid, SIGTERM);
+	c->c_stage = 1;
+	c->c_stop_at = now + ARGO_KILL_GRACE_MS;
+	/* Those waiting for it now wait for the stop, not for a session. */
+	for (i = 0; i < BROKER_MAX_CHANS; i++) {
+		struct bchan *w = broker_chans[i];
+
+		if (w != NULL && w->ch_fd != -1 && w->ch_con_wait != 0 &&
+		    strcmp(w->ch_con_name, c->c_name) == 0 &&
+		    w->ch_con_wait < now + CON_STOP_WAIT_MS)
+			w->ch_con_wait = now + CON_STOP_WAIT_MS;
 	}
 }
 
 void
 bcon_end(struct bchan *ch, const struct priv_req *rq)
 {
-	if (ch->ch_con_pid == 0) {
-		bchan_reply(ch, rq, PRIV_OK, 0, -1);
-		return;
-	}
-	ch->ch_con_end = *rq;
-	ch->ch_con_ending = 1;
-	if (ch->ch_con_reaped) {
-		finish(ch);
-		return;
-	}
-	if (ch->ch_con_stop_at == 0)
-		ch->ch_con_stop_at = util_now_ms() + CON_EXIT_MS;
+	if (ch->ch_con != 0)
+		release(ch, rq);
+	bchan_reply(ch, rq, PRIV_OK, 0, -1);
 }
 
 void
 bcon_stop(struct bchan *ch)
 {
-	if (ch->ch_con_reaped) {
-		finish(ch);
+	ch->ch_con_wait = 0;
+	if (ch->ch_con == 0)
 		return;
-	}
-	if (ch->ch_con_stage == 0) {
-		/* Nobody is left to pass it an escape byte. */
-		(void)kill(-ch->ch_con_pid, SIGTERM);
-		ch->ch_con_stage = 1;
-		ch->ch_con_stop_at = util_now_ms() + ARGO_KILL_GRACE_MS;
-	}
+	release(ch, NULL);
+	bchan_close(ch);	/* which waited for this */
 }
 
 int
@@ -192,16 +278,16 @@ bcon_reaped(pid_t pid, int status)
 {
 	int	i;
 
-	for (i = 0; i < BROKER_MAX_CHANS; i++) {
-		struct bchan *ch = broker_chans[i];
+	for (i = 0; i < CON_MAX; i++) {
+		struct con *c = &cons[i];
 
-		if (ch == NULL || ch->ch_fd == -1 || ch->ch_con_pid != pid ||
-		    ch->ch_con_reaped)
+		if (c->c_pid != pid || c->c_reaped)
 			continue;
-		ch->ch_con_reaped = 1;
-		ch->ch_con_status = status;
-		if (ch->ch_con_ending || ch->ch_hup)
-			finish(ch);
+		c->c_reaped = 1;
+		c->c_status = status;
+		/* Attached, it is finished when its session lets go. */
+		if (c->c_ch == NULL)
+			finish(c);
 		return (1);
 	}
 	return (0);
@@ -212,25 +298,30 @@ bcon_tick(long long now)
 {
 	int	i, pending = 0;
 
+	for (i = 0; i < CON_MAX; i++) {
+		struct con *c = &cons[i];
+
+		if (c->c_pid == 0 || c->c_reaped || c->c_stage != 1)
+			continue;
+		pending = 1;
+		if (now < c->c_stop_at)
+			continue;
+		(void)kill(-c->c_pid, SIGKILL);
+		c->c_stage = 2;		/* reaped whenever the kernel lets go */
+	}
 	for (i = 0; i < BROKER_MAX_CHANS; i++) {
 		struct bchan *ch = broker_chans[i];
 
-		if (ch == NULL || ch->ch_fd == -1 || ch->ch_con_pid == 0 ||
-		    ch->ch_con_reaped || ch->ch_con_stop_at == 0)
+		if (ch == NULL || ch->ch_fd == -1 || ch->ch_con_wait == 0)
 			continue;
 		pending = 1;
-		if (now < ch->ch_con_stop_at)
+		if (now < ch->ch_con_wait)
 			continue;
-		/* Unreaped, its pid still pins its process group. */
-		if (ch->ch_con_stage == 0) {
-			(void)kill(-ch->ch_con_pid, SIGTERM);
-			ch->ch_con_stage = 1;
-			ch->ch_con_stop_at = now + ARGO_KILL_GRACE_MS;
-		} else {
-			(void)kill(-ch->ch_con_pid, SIGKILL);
-			ch->ch_con_stage = 2;
-			ch->ch_con_stop_at = now + 60 * 1000;
-		}
+		ch->ch_con_wait = 0;
+		ch->ch_con_name[0] = '\0';
+		log_debug("console instance=%s: still held, busy",
+		    ch->ch_con_rq.r_name);
+		bchan_reply(ch, &ch->ch_con_rq, PRIV_BUSY, 0, -1);
 	}
 	return (pending);
 }

@@ -1,13 +1,15 @@
 /*
  * console.c: relaying a console.
  *
- * The end of a console is CR LF `300 DONE` LF in the byte stream
- * (DESIGN.md section 3).  It may arrive split across reads, so a possible
- * beginning of it is held back until it is either complete or ruled out;
- * everything else goes to stdout at once, unchanged: this is a terminal
- * session, control bytes are the point.  (The contract has no escaping:
- * a guest that itself prints that exact sequence would end our side early.
- * Reported in the client's integration note.)
+ * The server answers `200 OK console end=TOKEN`, TOKEN a random word
+ * made for this console, and ends it with CR LF `300 DONE TOKEN` LF in
+ * the byte stream (argo-server(8), CONSOLE).  The guest never saw the
+ * token, so its output cannot end the console on our side: an end line
+ * without it, or with another, is guest output like any.  The end may
+ * arrive split across reads, so a possible beginning of it is held back
+ * until it is either complete or ruled out; everything else goes to stdout
+ * at once, unchanged: this is a terminal session, control bytes are the
+ * point.
  *
  * Input goes to the server as typed, up to and including the first
  * Ctrl-]; we then read no more input, and wait at most -t seconds for the
@@ -26,27 +28,37 @@
 #include "tty.h"
 #include "xutil.h"
 
-static const char	end_lf[] = "\r\n300 DONE\n";
-static const char	end_crlf[] = "\r\n300 DONE\r\n";
+#define TOKEN_MAX	64	/* the server's is 32 hex digits */
+
+/* This console's end line, with LF and with CR LF (DESIGN.md 2). */
+struct end {
+	char	e_lf[TOKEN_MAX + 16];
+	char	e_crlf[TOKEN_MAX + 16];
+	size_t	e_lflen, e_crlflen;
+};
 
 enum { M_NO, M_PART, M_FULL };
 
-/* Does p[0..n) start the end sequence?  *mlen: its length when M_FULL. */
+/*
+ * Does p[0..n) start the end sequence?  *mlen: its length when M_FULL.
+ * Its first byte, CR, is nowhere else in it, so a failed match can go on
+ * from the next CR without missing an end that overlaps it.
+ */
 static int
-match(const char *p, size_t n, size_t *mlen)
+match(const struct end *e, const char *p, size_t n, size_t *mlen)
 {
-	size_t	l1 = sizeof(end_lf) - 1, l2 = sizeof(end_crlf) - 1;
+	size_t	l1 = e->e_lflen, l2 = e->e_crlflen;
 
-	if (n >= l1 && memcmp(p, end_lf, l1) == 0) {
+	if (n >= l1 && memcmp(p, e->e_lf, l1) == 0) {
 		*mlen = l1;
 		return (M_FULL);
 	}
-	if (n >= l2 && memcmp(p, end_crlf, l2) == 0) {
+	if (n >= l2 && memcmp(p, e->e_crlf, l2) == 0) {
 		*mlen = l2;
 		return (M_FULL);
 	}
-	if ((n < l1 && memcmp(p, end_lf, n) == 0) ||
-	    (n < l2 && memcmp(p, end_crlf, n) == 0))
+	if ((n < l1 && memcmp(p, e->e_lf, n) == 0) ||
+	    (n < l2 && memcmp(p, e->e_crlf, n) == 0))
 		return (M_PART);
 	return (M_NO);
 }
@@ -60,7 +72,7 @@ emit(const char *p, size_t n)
 
 /* Show what the server sent: 1 when the console's end was in it. */
 static int
-relay_out(struct conn *c)
+relay_out(struct conn *c, const struct end *e)
 {
 	const char	*p, *cr;
 	size_t		 n, i = 0, k, mlen;
@@ -74,7 +86,7 @@ relay_out(struct conn *c)
 		}
 		k = (size_t)(cr - p);
 		emit(p + i, k - i);
-		switch (match(p + k, n - k, &mlen)) {
+		switch (match(e, p + k, n - k, &mlen)) {
 		case M_FULL:
 			emit("\r\n", 2);
 			reader_take(&c->c_in, k + mlen);
@@ -109,9 +121,35 @@ relay_in(struct conn *c, struct reader *in, int *status)
 	return (esc != NULL);
 }
 
+/*
+ * "200 OK console end=TOKEN": this console's end line into *e; -1 if the
+ * line is not that (a server that could not say how its console ends).
+ */
+static int
+parse_ok(const char *l, size_t len, struct end *e)
+{
+	static const char	pre[] = "200 OK console end=";
+	const char		*tok = l + sizeof(pre) - 1;
+	size_t			 i, n;
+
+	if (len <= sizeof(pre) - 1 || memcmp(l, pre, sizeof(pre) - 1) != 0)
+		return (-1);
+	n = len - (sizeof(pre) - 1);
+	if (n > TOKEN_MAX)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (tok[i] <= ' ' || tok[i] >= 0x7f)
+			return (-1);
+	e->e_lflen = (size_t)snprintf(e->e_lf, sizeof(e->e_lf),
+	    "\r\n300 DONE %.*s\n", (int)n, tok);
+	e->e_crlflen = (size_t)snprintf(e->e_crlf, sizeof(e->e_crlf),
+	    "\r\n300 DONE %.*s\r\n", (int)n, tok);
+	return (0);
+}
+
 /* The reply to `console NAME`: 0 attached, else the status (printed). */
 static int
-first_line(struct conn *c)
+first_line(struct conn *c, struct end *e)
 {
 	struct reply	 rp;
 	long long	 until = xnow_ms() + (long long)c->c_timeout * 1000;
@@ -130,7 +168,9 @@ first_line(struct conn *c)
 	if (r == 1) {
 		switch (reply_line(&rp, l, len)) {
 		case RP_OK:
-			return (0);
+			if (parse_ok(l, len, e) == 0)
+				return (0);
+			break;
 		case RP_ERROR:
 			conn_error(c, "%s", l);
 			return (ARGO_EXIT_REFUSED);
@@ -149,12 +189,13 @@ console_attach(struct conn *c, const char *name, struct reader *in,
 	struct pollfd	 pfd[2];
 	long long	 until = 0, left;
 	char		 line[ARGO_MAX_LINE + 2];
+	struct end	 e;
 	int		 r, status = ARGO_EXIT_OK, detached = 0;
 
 	(void)snprintf(line, sizeof(line), "console %s\n", name);
 	if ((r = conn_send(c, line, strlen(line))) != 0)
 		return (r);
-	if ((r = first_line(c)) != 0)
+	if ((r = first_line(c, &e)) != 0)
 		return (r);
 	(void)fflush(stdout);
 	/*
@@ -169,7 +210,7 @@ console_attach(struct conn *c, const char *name, struct reader *in,
 		    "detaches\r\n", name, c->c_host->h_spec);
 	}
 	for (;;) {
-		if (relay_out(c))
+		if (relay_out(c, &e))
 			break;
 		if (!detached) {
 			detached = relay_in(c, in, &status);

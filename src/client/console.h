@@ -2,7 +2,8 @@
  * console.h: `console NAME` on a connection (DESIGN.md section 3): once
  * the server says `200 OK`, raw bytes both ways, the terminal in raw
  * mode, until Ctrl-] (ours) or the console's end (the server's); then
- * CR LF, `300 DONE`, and the connection is back in command mode.
+ * CR LF, `300 DONE TOKEN` with the token of the `200 OK console end=TOKEN`
+ * line, and the connection is back in command mode.
  */
 #ifndef ARGO_CONSOLE_H
 #define ARGO_CONSOLE_H

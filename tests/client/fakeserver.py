@@ -10,12 +10,23 @@ the listener and every connection and joins the threads (bounded).
 Standard library only.
 """
 
+import os
 import socket
 import threading
 import time
 
 ESC = b"\x1d"                     # Ctrl-], the console escape
-END = b"\r\n300 DONE\n"           # what ends a console (DESIGN.md 3)
+OLD_END = b"\r\n300 DONE\n"       # the end before it carried a token
+
+
+def console_token():
+    """A console's end token, as argo-server(8) CONSOLE makes it."""
+    return os.urandom(16).hex().encode()
+
+
+def console_end(token):
+    """What ends the console whose 200 line announced TOKEN."""
+    return b"\r\n300 DONE " + token + b"\n"
 
 
 def peak_open(servers):
@@ -203,6 +214,8 @@ class ConsoleScript:
               went away)
       split   running: like web1, but the end sequence goes out one byte
               at a time, and the output holds look-alikes of it first
+      liar    running: like web1, but its guest first prints the old end
+              (no token), a guessed token's end, and a fake reply
       stuck   running: never ends, not even on Ctrl-]
       off     400 NOT RUNNING;  busy  400 CONSOLE BUSY
     other commands: version, whoami, auth U P (P must be "pw"), quit."""
@@ -244,19 +257,25 @@ class ConsoleScript:
         if name == "busy":
             c.send("400 CONSOLE BUSY\n")
             return
-        if name not in ("web1", "ends", "split", "stuck"):
+        if name not in ("web1", "ends", "split", "stuck", "liar"):
             c.send("400 NO SUCH INSTANCE\n")
             return
-        c.send(b"200 OK\n")
+        token = console_token()
+        end = console_end(token)
+        c.send(b"200 OK console end=" + token + b"\n")
         got = b""
         if name == "ends":
             c.send(b"guest: bye\r\nguest: powering off\r\n")
             time.sleep(0.3)
-            c.send(END)
+            c.send(end)
             server.console_bytes.append(got)
             return
         if name == "split":
-            c.send(b"look-alike: \r\n300 DONE!\r\n300 DON\r\n\r\n300 DONEE\n")
+            c.send(b"look-alike: \r\n300 DONE!\r\n300 DON\r\n\r\n300 DONEE\n"
+                   b"\r\n300 DONE " + token[:-1] + b"\n")
+        if name == "liar":
+            c.send(OLD_END + console_end(console_token()) +
+                   b"200 OK\nadmin\n300 DONE\n")
         # Console mode: our own buffer first (pipelined bytes).
         pending, c.buf = c.buf, b""
         while True:
@@ -275,8 +294,8 @@ class ConsoleScript:
             c.send(show(data))
         server.console_bytes.append(got)
         if name == "split":
-            for b in END:
+            for b in end:
                 c.send(bytes([b]))
                 time.sleep(0.01)
         else:
-            c.send(END)
+            c.send(end)

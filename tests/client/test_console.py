@@ -6,6 +6,7 @@ daemon answers `console` with 400 UNKNOWN COMMAND).  On a terminal
 (`stty -g` before and after) on every way out, signals included."""
 
 import os
+import re
 import select
 import signal
 import socket
@@ -15,8 +16,8 @@ import time
 
 import pytest
 
-from conftest import (PASSWORD, SLOW, VALGRIND, client_argv, expect, lines,
-                      run, wait_for)
+from conftest import (PASSWORD, SLOW, VALGRIND, check_clean, client_argv,
+                      expect, lines, run, wait_for)
 from fakeserver import ConsoleScript
 from procs import children_of, stat_fields
 
@@ -67,14 +68,52 @@ def test_console_that_ends_by_itself(con):
 
 
 def test_end_split_and_look_alikes(con):
-    """Look-alikes of the end pass through unchanged; the real end, sent
-    one byte at a time, still ends it."""
+    """Look-alikes of the end pass through unchanged (one of them the end
+    with its token one digit short); the real end, sent one byte at a
+    time, still ends it."""
     r = subprocess.run(client_argv(con.spec, "console", "split"),
                        input=b"x\x1d", capture_output=True,
                        timeout=20 * SLOW, start_new_session=True)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == (b"look-alike: \r\n300 DONE!\r\n300 DON\r\n\r\n"
-                        b"300 DONEE\nx\r\n")
+    assert re.fullmatch(rb"look-alike: \r\n300 DONE!\r\n300 DON\r\n\r\n"
+                        rb"300 DONEE\n\r\n300 DONE [0-9a-f]{31}\nx\r\n",
+                        r.stdout), r.stdout
+
+
+def test_guest_cannot_end_the_console(con):
+    """The guest prints the old end (no token), an end with a guessed
+    token and a fake reply: all of it is guest output, what is typed next
+    still goes to the guest, and only the real end ends the console."""
+    r = subprocess.run(client_argv(con.spec), input=b"console liar\n"
+                       b"auth admin secret\n\x1dwhoami\n",
+                       capture_output=True, timeout=20 * SLOW,
+                       start_new_session=True)
+    assert r.returncode == 0, r.stderr
+    assert con.console_bytes == [b"auth admin secret\n\x1d"]
+    assert re.match(rb"\r\n300 DONE\n\r\n300 DONE [0-9a-f]{32}\n"
+                    rb"200 OK\nadmin\n300 DONE\n", r.stdout), r.stdout
+    assert r.stdout.endswith(b"auth admin secret<0a>\r\nanonymous\n"), \
+        r.stdout
+    assert wait_for(lambda: con.received, 5)
+    assert con.received[0].endswith(b"\x1dwhoami\nquit\n")
+
+
+def test_console_without_a_token_is_refused(fake):
+    """A server that does not say how its console ends (a plain 200 OK)
+    is not trusted with a terminal: nothing is relayed."""
+    def old_server(server, c):
+        while True:
+            ln = c.line()
+            if ln.startswith("console"):
+                c.send(b"200 OK\nguest\r\n300 DONE\n")
+            elif ln.startswith("quit"):
+                c.send(b"200 OK\n300 BYE\n")
+                return
+    s = fake("127.0.0.61", old_server)
+    r = run(s.spec, "console", "web1", input="x\x1d")
+    assert r.returncode == 2, r.stderr
+    assert lines(r.stderr) == ["%s: protocol error: unexpected reply to "
+                               "console" % s.spec]
 
 
 def test_console_that_never_ends_is_bounded(con):
@@ -257,15 +296,21 @@ def probe_console(d, name):
         if first[2] == b"400 UNKNOWN COMMAND":
             pytest.skip("the daemon answers console with 400 UNKNOWN "
                         "COMMAND: no server-side console yet")
-        assert first[2] == b"200 OK", buf
+        m = re.fullmatch(rb"200 OK console end=([0-9a-f]{32})", first[2])
+        assert m, buf
+        end = b"\r\n300 DONE " + m.group(1) + b"\n"
+        while b" login: " not in buf:      # the tool is there: raw mode
+            chunk = s.recv(4096)
+            assert chunk, buf
+            buf += chunk
         s.sendall(b"\x1d")
         deadline = time.monotonic() + 10 * SLOW
-        while b"\r\n300 DONE\n" not in buf and time.monotonic() < deadline:
+        while end not in buf and time.monotonic() < deadline:
             chunk = s.recv(4096)
             if not chunk:
                 break
             buf += chunk
-        assert b"\r\n300 DONE\n" in buf, buf
+        assert end in buf, buf
     finally:
         s.close()
 
@@ -308,3 +353,58 @@ def test_real_console_on_a_terminal(guest, tmp_path):
     out = t.finish()
     assert "RC 0" in out, out
     assert t.restored()
+
+
+@pytest.mark.parametrize("fake_end", [
+    b"\r\n300 DONE\r\n",
+    b"\r\n300 DONE 0123456789abcdef0123456789abcdef\n"],
+    ids=["old-end", "guessed-token"])
+def test_real_guest_cannot_end_the_console(guest, fake_end):
+    """Issue 18: a guest that prints the old end line, or one with a
+    guessed token, does not end the console in argo: what is typed next
+    goes to the guest, and the real end (Ctrl-]) still works."""
+    guest.inject("console", print=fake_end.decode())
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("ARGO_PASSWORD")}
+    e["ARGO_PASSWORD"] = PASSWORD
+    p = subprocess.Popen(client_argv("-u", "admin", guest.spec),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=e,
+                         start_new_session=True)
+    out = b""
+
+    def until(needle):
+        nonlocal out
+        deadline = time.monotonic() + 20 * SLOW
+        while needle not in out:
+            left = deadline - time.monotonic()
+            assert left > 0, "no %r in %r" % (needle, out)
+            r, _, _ = select.select([p.stdout], [], [], left)
+            if r:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                assert chunk, "argo ended: %r %r" % (out, p.stderr.read())
+                out += chunk
+    try:
+        p.stdin.write(b"console web1\n")
+        p.stdin.flush()
+        # the fake end arrives as it is: argo did not take it for the end
+        # (a CR LF at the end of what came is held back: it may begin the
+        # real end)
+        until(b"web1 login: " + fake_end.rstrip(b"\r\n"))
+        p.stdin.write(b"auth admin typed-after\r")
+        p.stdin.flush()
+        until(b"auth admin typed-after")         # the guest's echo
+        p.stdin.write(b"\x1d")
+        p.stdin.flush()
+        until(b"typed-after\r\n\r\n")            # the real end: CR LF
+        rest, err = p.communicate(b"whoami\n", timeout=20 * SLOW)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+        guest.clear_inject()
+    out += rest
+    check_clean(p.returncode, err.decode(errors="replace"))
+    assert p.returncode == 0, err
+    assert out.endswith(b"typed-after\r\n\r\nadmin\n"), out
+    assert (b"web1 login: " + fake_end + b"auth admin typed-after") in out

@@ -1,6 +1,8 @@
 """`console NAME` (DESIGN.md 3): the session becomes a raw byte stream to
 the guest's console until the client's Ctrl-] (0x1d) or the console's end,
-then CR LF and `300 DONE`, back in command mode.  The simulated toolstack's
+then CR LF and `300 DONE TOKEN`, back in command mode, where TOKEN is the
+random one the `200 OK console end=TOKEN` line announced (argo-server(8)
+CONSOLE).  The simulated toolstack's
 console prints a banner naming the domain and a login prompt, then echoes
 what it is sent, on a real pty."""
 
@@ -16,7 +18,21 @@ from conftest import IO_TIMEOUT, PASSWORDS, SLOW, Closed, ok, wait_for
 from procs import all_procs, zombies_of
 
 ESC = b"\x1d"
-DONE = b"\r\n300 DONE\n"
+OK_RE = re.compile(r"^200 OK console end=([0-9a-f]{32})$")
+
+
+def started(c):
+    """The console's 200 line; its token, also kept as c.token."""
+    first = c.line()
+    m = OK_RE.match(first)
+    assert m, first
+    c.token = m.group(1)
+    return c.token
+
+
+def done(c):
+    """The end of c's console: CR LF 300 DONE TOKEN LF."""
+    return b"\r\n300 DONE " + c.token.encode() + b"\n"
 
 
 @pytest.fixture
@@ -38,7 +54,7 @@ def read_until(c, needle, timeout=None):
 
 def attach(c, name="web1"):
     c.send("console %s\n" % name)
-    assert c.line() == "200 OK"
+    started(c)
     banner = read_until(c, b"login: ")
     assert name.encode() in banner, banner
     return banner
@@ -57,14 +73,15 @@ def test_attach_type_echo_detach(d):
         echo = read_until(c, b"root")
         assert b"root" in echo
         c.send(ESC)
-        tail = read_until(c, DONE)
-        assert tail.endswith(DONE)
+        tail = read_until(c, done(c))
+        assert tail.endswith(done(c))
         # command mode again, same session
         assert c.cmd("version")[0] == "200 OK"
         assert c.cmd("whoami") == ["200 OK", "admin", "300 DONE"]
     line = d.wait_log(r"^control peer=127\.0\.0\.1 user=admin verb=console "
-                      r"instance=web1 rc=0 ms=\d+ in=(\d+) out=(\d+)$")
-    m = re.search(r"in=(\d+) out=(\d+)", line)
+                      r"instance=web1 rc=0 ms=\d+ worker_in=(\d+) "
+                      r"worker_out=(\d+)$")
+    m = re.search(r"worker_in=(\d+) worker_out=(\d+)", line)
     assert int(m.group(1)) >= 6 and int(m.group(2)) > 10, line
     # the console process is gone and reaped
     assert wait_for(lambda: not console_procs(d), 3 * SLOW)
@@ -79,8 +96,8 @@ def test_bytes_after_the_escape_are_commands(d):
         # the request, console input and the escape in one segment, and a
         # command right behind it
         c.send(b"console web1\nabc" + ESC + b"whoami\n")
-        assert c.line() == "200 OK"
-        read_until(c, DONE)
+        started(c)
+        read_until(c, done(c))
         assert c.reply() == ["200 OK", "admin", "300 DONE"]
 
 
@@ -96,7 +113,7 @@ def test_escape_alone_in_its_own_segment(d):
         c.send(b"\xff\xfb\x01")
         time.sleep(0.05)
         c.send(ESC)
-        read_until(c, DONE)
+        read_until(c, done(c))
         assert c.cmd("version")[0] == "200 OK"
 
 
@@ -111,7 +128,7 @@ def test_telnet_bytes_are_filtered(d):
         assert b"\xfd" not in echo and b"\x18" not in echo
         assert re.search(rb"x\s*y\s*z", echo), echo
         c.send(ESC)
-        read_until(c, DONE)
+        read_until(c, done(c))
 
 
 def test_not_running_starts_nothing(d):
@@ -140,10 +157,10 @@ def test_second_attach_is_busy(d):
         attach(a)
         assert b.cmd("console web1") == ["400 CONSOLE BUSY"]
         a.send(ESC)
-        read_until(a, DONE)
+        read_until(a, done(a))
         attach(b)
         b.send(ESC)
-        read_until(b, DONE)
+        read_until(b, done(b))
 
 
 def test_guest_destroyed_while_attached(d):
@@ -151,10 +168,11 @@ def test_guest_destroyed_while_attached(d):
         ok(a.cmd("start web1"))
         attach(a)
         ok(b.cmd("destroy web1"))
-        read_until(a, DONE, timeout=IO_TIMEOUT * 2)
+        read_until(a, done(a), timeout=IO_TIMEOUT * 2)
         assert a.cmd("status web1")[3] == "state: stopped"
     d.wait_log(r"^control peer=127\.0\.0\.1 user=admin verb=console "
-               r"instance=web1 rc=\d+ ms=\d+ in=\d+ out=\d+$")
+               r"instance=web1 rc=\d+ ms=\d+ worker_in=\d+ "
+               r"worker_out=\d+$")
     assert wait_for(lambda: not console_procs(d), 3 * SLOW)
 
 
@@ -163,12 +181,13 @@ def test_client_gone_while_attached(d):
     ok(c.cmd("start web1"))
     attach(c)
     c.close()
-    d.wait_log(r"verb=console instance=web1 rc=\S+ ms=\d+ in=\d+ out=\d+$")
+    d.wait_log(r"verb=console instance=web1 rc=\S+ ms=\d+ worker_in=\d+ "
+               r"worker_out=\d+$")
     assert wait_for(lambda: not console_procs(d), 5 * SLOW)
     with d.session("admin") as c:      # and it is free again
         attach(c)
         c.send(ESC)
-        read_until(c, DONE)
+        read_until(c, done(c))
 
 
 @pytest.mark.slow
@@ -183,7 +202,7 @@ def test_idle_timeout_in_console(daemon_factory, users_all):
             time.sleep(1)
             c.send(b"k")
         tail = c.read_all(timeout=10)
-        assert tail.endswith(b"\r\n300 DONE\n400 TIMEOUT\n"), tail
+        assert tail.endswith(done(c) + b"400 TIMEOUT\n"), tail
     assert wait_for(lambda: not console_procs(d), 5 * SLOW)
 
 
@@ -206,7 +225,7 @@ def test_ten_mib_through_a_slow_reader(d):
         ok(c.cmd("start web1"))
         d.inject("console", flood=str(size))
         c.send("console web1\n")
-        assert c.line() == "200 OK"
+        started(c)
         base = worker_rss_kb(d)
         got, peak = len(c.buf), base
         c.buf = b""
@@ -224,7 +243,7 @@ def test_ten_mib_through_a_slow_reader(d):
               % (size / elapsed / 1048576, peak, base))
         assert peak - base < 2048, (base, peak)
         c.send(ESC)
-        read_until(c, DONE, timeout=IO_TIMEOUT * 2)
+        read_until(c, done(c), timeout=IO_TIMEOUT * 2)
     d.clear_inject()
 
 

@@ -36,8 +36,9 @@ What it does:
   number gets `400 USAGE: mem-set NAME MIB` / `400 USAGE: vcpu-set NAME
   N`).  Every socket op has a timeout.
 - A console session: `console NAME` on an instance `list running` shows,
-  `200 OK`, the guest's banner up to `NAME login: `, a few bytes and their
-  echo, Ctrl-] (0x1d) alone, CR LF `300 DONE` LF, then `whoami` on the
+  `200 OK console end=TOKEN`, the guest's banner up to `NAME login: `, a
+  few bytes and their echo, Ctrl-] (0x1d) alone, CR LF `300 DONE TOKEN`
+  LF, then `whoami` on the
   same session.  `400 NOT RUNNING` and `400 CONSOLE BUSY` are answers too
   (another client stopped the guest, or holds its console), and so is
   the console's own end (CR LF 300 DONE before the banner or the echo:
@@ -254,10 +255,11 @@ BAD_NUMBERS = ["abc", "-1", "0x10", "99999999"]
 SETTERS = {"mem-set": "USAGE: mem-set NAME MIB",
            "vcpu-set": "USAGE: vcpu-set NAME N"}
 # console NAME: the guest's banner ends in "NAME login: "; Ctrl-] alone
-# detaches; then CR LF and 300 DONE, back in command mode.
+# detaches; then CR LF and 300 DONE with the token of the 200 line, back
+# in command mode.
 CON_ESC = b"\x1d"
 CON_LOGIN = b"login: "
-CON_DONE = b"\r\n300 DONE\n"
+CON_OK = re.compile(r"^200 OK console end=([0-9a-f]{32})$")
 CON_PEEK = 1.0 * SLOW   # no guest output for that long: look at its state
 BAD_LOG = ("AddressSanitizer", "LeakSanitizer", "runtime error",
            "Assertion", "Segmentation fault")
@@ -634,9 +636,9 @@ class Session:
         deadline = time.monotonic() + IO_TIMEOUT
         while True:
             i = c.buf.find(needle)
-            j = c.buf.find(CON_DONE)
+            j = c.buf.find(self.con_done)
             if j != -1 and (i == -1 or j < i):
-                c.buf = c.buf[j + len(CON_DONE):]
+                c.buf = c.buf[j + len(self.con_done):]
                 return "ended"
             if i != -1:
                 self.con_out = c.buf[:i + len(needle)]
@@ -675,7 +677,9 @@ class Session:
             self.stats.reply([first])
             self.stats.outcome("console " + first[4:].lower())
             return
-        expect(first == "200 OK", "console", [first])
+        m = CON_OK.match(first)
+        expect(m is not None, "console", [first])
+        self.con_done = b"\r\n300 DONE " + m.group(1).encode() + b"\n"
         # stray: we sent bytes that may have come after the console's own
         # end, into command mode (a line with a control byte: BAD REQUEST)
         stray = False
@@ -693,12 +697,12 @@ class Session:
             stray = True
             self.c.send(CON_ESC)     # alone, in a segment of its own
             deadline = time.monotonic() + IO_TIMEOUT
-            while CON_DONE not in self.c.buf:
+            while self.con_done not in self.c.buf:
                 if self.c.eof or not self.c._fill(deadline):
                     raise Closed("console: closed before 300 DONE; got %r"
                                  % self.c.buf[-200:])
-            self.c.buf = self.c.buf[self.c.buf.index(CON_DONE) +
-                                    len(CON_DONE):]
+            self.c.buf = self.c.buf[self.c.buf.index(self.con_done) +
+                                    len(self.con_done):]
         self.stats.reply(["200 OK", "300 DONE"])
         self.stats.outcome("console " + how)
         # Command mode again, on the same session.
