@@ -28,7 +28,7 @@ in(const char *id, size_t len, const char *const *v, size_t n)
 	return (0);
 }
 
-#define IN(id, len, v)	in(id, len, v, sizeof(v) / sizeof(v[0]))
+#define IN(id, len, v)	in(id, len, v, sizeof(v) / sizeof((v)[0]))
 
 /* Length of the "$id$" or "$id$params$" prefix that sets the cost. */
 static size_t

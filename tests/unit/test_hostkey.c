@@ -72,7 +72,7 @@ same(const char *a, const char *b, unsigned int prefix6)
 {
 	char	ka[sizeof("6 ") + INET6_ADDRSTRLEN];
 
-	snprintf(ka, sizeof(ka), "%s", key(a, prefix6));
+	(void)snprintf(ka, sizeof(ka), "%s", key(a, prefix6));
 	return (strcmp(ka, key(b, prefix6)) == 0);
 }
 
