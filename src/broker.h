@@ -100,8 +100,9 @@ int	bcon_reaped(pid_t pid, int status);
 /* The stopping steps and the waits; 1 while any is under way. */
 int	bcon_tick(long long now);
 
-/* broker_job.c: prepare what auth needs (the dummy hash). */
+/* broker_auth.c: prepare what auth needs (the dummy hash). */
 void	job_init(void);
+/* broker_job.c */
 /*
  * May ch's session do rq now?  PRIV_OK, with *inst set for the requests
  * that name an instance (from the broker's own scan, map); else the
