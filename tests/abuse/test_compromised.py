@@ -188,7 +188,15 @@ def test_forged_board_moves_no_signal(nsd, tmp_path):
 
 
 def relay_of(worker):
-    """A copy of WORKER's log relay socket (its stderr)."""
+    """A copy of WORKER's log relay socket (its stderr, once it is set up:
+    a worker just forked still has the master's)."""
+    def relay_ready():
+        try:
+            return os.readlink("/proc/%d/fd/2" % worker).startswith("socket:")
+        except OSError:
+            return False
+    assert wait_for(relay_ready, READY_TIMEOUT), "worker %d set up no relay" \
+        % worker
     pidfd = os.pidfd_open(worker)
     try:
         fd = libc.syscall(SYS_PIDFD_GETFD, pidfd, 2, 0)
