@@ -80,7 +80,7 @@ spawn(struct master *m)
 	struct worker_env	 env;
 	struct slot		*s;
 	int			 i, sv[2];
-	pid_t			 pid;
+	pid_t			 pid, self;
 
 	for (i = 0; i < m->m_nslots; i++)
 		if (m->m_workers[i].w_pid == 0)
@@ -100,6 +100,7 @@ spawn(struct master *m)
 	s->s_sigsys = -1;
 	m->m_workers[i].w_stopped = 0;
 	__atomic_store_n(&s->s_state, SLOT_STARTING, __ATOMIC_RELEASE);
+	self = getpid();
 	switch (pid = fork()) {
 	case -1:
 		/* Try again at the next tick; never sleep in the master. */
@@ -119,6 +120,7 @@ spawn(struct master *m)
 		env.we_broker = sv[0];
 		env.we_generation = m->m_generation;
 		env.we_sb = &m->m_sb;
+		env.we_master = self;
 		worker_main(*m->m_confp, &env);
 		/* NOTREACHED */
 	default:

@@ -3,9 +3,10 @@
  * closes what is not its own, enters its cage (sandbox.c) and only then
  * looks at the listening sockets.
  *
- * SIGTERM (stop) and SIGUSR1 (retire when idle) stay blocked except inside
- * ppoll(), so a signal can never fall between accept() and the session,
- * and never interrupts a request or a toolstack run.  Admission happens
+ * SIGTERM (stop), SIGUSR1 (retire when idle) and SIGURG (look at the
+ * listeners, listener.c says why) stay blocked except inside ppoll(), so a
+ * signal can never fall between accept() and the session, and never
+ * interrupts a request or a toolstack run.  Admission happens
  * before a single byte is read: the allow-list on the numeric peer address,
  * then max_clients and max_per_host, counted on the scoreboard.  A refusal
  * is one line written without blocking, then close.
@@ -24,15 +25,15 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "log.h"
 #include "imap.h"
+#include "log.h"
 #include "session.h"
 #include "util.h"
 #include "worker.h"
 #include "worker_ask.h"
 
 volatile sig_atomic_t	worker_stop;
-static volatile sig_atomic_t worker_retire;
+static volatile sig_atomic_t worker_retire, worker_look;
 
 static void
 on_signal(int sig)
@@ -41,6 +42,8 @@ on_signal(int sig)
 		worker_stop = 1;
 	else if (sig == SIGUSR1)
 		worker_retire = 1;
+	else if (sig == SIGURG)
+		worker_look = 1;
 }
 
 static void
@@ -134,7 +137,7 @@ refuse(int fd, const char *line)
  * accept a session begun after "reload: ... loaded" (on the old
  * configuration) or after "stopping".  So look before accepting: those
  * mean leave at once (the workers of the new generation, or nobody, take
- * the client).
+ * the client: the master makes them look when it reaps us).
  */
 static int
 must_stop(const struct board *b, int generation, int look)
@@ -151,9 +154,9 @@ must_stop(const struct board *b, int generation, int look)
 /*
  * Retiring (a surplus idle worker, or one that served its share) waits
  * for the session at hand: only one idle worker is woken per connection
- * (EPOLLEXCLUSIVE), so one that left without accepting would strand the
- * client until the next connection woke another.  No need to look at
- * pending signals here: the wait that follows lets them in.
+ * (EPOLLEXCLUSIVE), so one that left without accepting would leave the
+ * client to the master's look after our exit (listener.c), slower.  No
+ * need to look at pending signals here: the wait that follows lets them in.
  */
 static int
 must_leave(const struct board *b, int slot, int generation)
@@ -227,17 +230,19 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 	char		err[ARGO_ERR_LEN];
 	int		keep[CONFIG_MAX_LISTEN + 5];
 	size_t		i, n = 0;
-	pid_t		master = getppid();
+	pid_t		master = env->we_master;
 
-	/* A worker outliving a killed master would keep the port bound. */
+	/*
+	 * A worker outliving a killed master would keep the port bound.  The
+	 * master's pid comes from before the fork: getppid() here could
+	 * already be the reaper's, had the master died meanwhile.
+	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "argo-worker", 0, 0, 0);
 	log_quick_exit();
 	/* No core file with a client's password in it. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
-	/* xen_dir's change signal: an epoll, never an inotify instance. */
-	keep[n++] = imap_signal_fd();
 	/* The master dropped the hashes before it forked us; be sure. */
 	config_forget_secrets(conf);
 	for (i = 0; i < env->we_l->l_n; i++)
@@ -246,6 +251,8 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 	keep[n++] = env->we_broker;
 	keep[n++] = env->we_relay;
 	keep[n++] = ep;
+	/* xen_dir's change signal: an epoll, never an inotify instance. */
+	keep[n++] = imap_signal_fd();
 	log_to_relay(env->we_relay);
 	/*
 	 * Not the master's stdin, stdout and stderr either (a terminal, or
@@ -280,7 +287,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 	socklen_t		 sslen;
 	size_t			 i;
 	int			 fd, n, k, ep, slot = env->we_slot;
-	int			 leaving, lastlook = 0;
+	int			 leaving, looking, lastlook = 0;
 	int			 generation = env->we_generation;
 
 	memset(&sa, 0, sizeof(sa));
@@ -288,13 +295,15 @@ worker_main(struct config *conf, const struct worker_env *env)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGURG, &sa, NULL);	/* ignored by default till here */
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);	/* the master's business */
 	sigaction(SIGPIPE, &sa, NULL);
-	/* Inherited mask blocks TERM, INT, HUP, CHLD, USR1; keep TERM, USR1. */
+	/* Inherited mask blocks TERM, INT, HUP, CHLD, USR1; keep TERM, USR1,
+	 * add URG. */
 	sigemptyset(&waitmask);
 	{
 		sigset_t m;
@@ -302,6 +311,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 		sigemptyset(&m);
 		sigaddset(&m, SIGTERM);
 		sigaddset(&m, SIGUSR1);
+		sigaddset(&m, SIGURG);
 		sigprocmask(SIG_SETMASK, &m, NULL);
 	}
 	/*
@@ -330,9 +340,23 @@ worker_main(struct config *conf, const struct worker_env *env)
 		if ((leaving = must_leave(b, slot, generation)) && lastlook)
 			_exit(0);
 		set_state(b, slot, SLOT_IDLE);
-		n = epoll_pwait(ep, ev, (int)l->l_n, leaving ? 0 : -1,
-		    leaving ? NULL : &waitmask);
-		lastlook = leaving;
+		/*
+		 * Told to look (SIGURG: a worker woken for a client died or
+		 * left without it, listener.c says why this is enough): try
+		 * every listener without waiting, again after each client
+		 * got, until all say EAGAIN.  A leaving worker leaves that to
+		 * the others: its own exit makes the master ask again.
+		 */
+		if ((looking = worker_look && !leaving)) {
+			worker_look = 0;
+			for (k = 0; k < (int)l->l_n; k++)
+				ev[k].data.u32 = (uint32_t)k;
+			n = (int)l->l_n;
+		} else {
+			n = epoll_pwait(ep, ev, (int)l->l_n, leaving ? 0 : -1,
+			    leaving ? NULL : &waitmask);
+			lastlook = leaving;
+		}
 		if (n == -1) {
 			if (errno != EINTR)
 				log_warn("epoll_pwait");
@@ -347,6 +371,8 @@ worker_main(struct config *conf, const struct worker_env *env)
 			sslen = sizeof(ss);
 			fd = accept4(l->l_fd[i], (struct sockaddr *)&ss, &sslen,
 			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (looking && (fd != -1 || errno != EAGAIN))
+				worker_look = 1;	/* not all empty yet */
 			if (fd == -1) {
 				if (errno == EMFILE || errno == ENFILE) {
 					log_warn("accept");

@@ -7,6 +7,7 @@
 #define ARGO_WORKER_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "listener.h"
@@ -23,6 +24,7 @@ struct worker_env {
 	int			 we_broker;	/* our channel */
 	int			 we_generation;
 	const struct sandbox	*we_sb;
+	pid_t			 we_master;	/* from before the fork */
 };
 
 /* Never returns. */
