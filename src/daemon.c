@@ -146,7 +146,8 @@ pidfile_open(const char *path, char *err, size_t errlen)
 			why = "not a regular file (a FIFO or a device)";
 		else
 			why = strerror(errno);
-		(void)snprintf(err, errlen, "pid file %s: %s", path, why);
+		(void)snprintf(err, errlen, "cannot write pid file %s: %s", path,
+		    why);
 		return (-1);
 	}
 	if (fstat(fd, &st) == -1)
@@ -157,7 +158,8 @@ pidfile_open(const char *path, char *err, size_t errlen)
 		why = "has other hard links: not overwritten";
 	else
 		return (fd);
-	(void)snprintf(err, errlen, "pid file %s: %s", path, why);
+	(void)snprintf(err, errlen, "cannot write pid file %s: %s", path,
+	    why);
 	(void)close(fd);
 	return (-1);
 }

@@ -282,7 +282,8 @@ def start_refused(tmp_path, pidf):
     r = run("-f", "-c", conf, "-p", "0", wrap=True, timeout=READY_TIMEOUT)
     assert r.returncode == 1, r.stderr
     assert "]: ready " not in r.stderr
-    assert "argo-server: pid file %s: " % pidf in r.stderr, r.stderr
+    assert "argo-server: cannot write pid file %s: " % pidf in r.stderr, \
+        r.stderr
     return r.stderr
 
 
