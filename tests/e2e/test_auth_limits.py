@@ -156,6 +156,7 @@ def test_guessing_one_account_slows_it(daemon_factory, users_all):
                       since=mark)) == 1
 
 
+@pytest.mark.slow          # the same brake as above, by source
 def test_guessing_from_one_source_slows_it(daemon_factory, users_all):
     """Spraying: one failure each on five names from 127.0.0.4 slows that
     source's next attempt on any account, and no one else's."""
@@ -180,7 +181,9 @@ def test_brake_off(daemon_factory, users_all):
     mark = d.mark()
     fail_from(d, "127.0.0.6", ["admin"] * 5)
     r, t = timed_auth(d, "admin", WRONG, "127.0.0.6")
-    assert r == ["400 AUTHENTICATION FAILED"] and t < 1.9, t
+    assert r == ["400 AUTHENTICATION FAILED"]
+    if not VALGRIND:            # there a yescrypt check alone takes ~1 s
+        assert t < 1.9, t       # braked, it would take 2 s at least
     assert not d.grep(r"^auth throttled", since=mark)
 
 
