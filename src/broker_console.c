@@ -45,15 +45,15 @@
 
 /* One `TOOL console`, from its fork to its reaping. */
 struct con {
-	pid_t		 c_pid;		/* 0: a free slot */
 	struct bchan	*c_ch;		/* the session on it, NULL: released */
+	long long	 c_start;
+	long long	 c_stop_at;	/* the next step, while c_stage is 1 */
+	long long	 c_in, c_out;	/* the worker's claim, never checked */
+	pid_t		 c_pid;		/* 0: a free slot */
 	int		 c_reaped;
 	int		 c_status;	/* once reaped */
 	int		 c_stage;	/* 0: running, 1: TERM sent, 2: KILL */
-	long long	 c_start;
-	long long	 c_stop_at;	/* the next step, while c_stage is 1 */
-	int		 c_claimed;	/* the worker said how many bytes: */
-	long long	 c_in, c_out;	/* its claim, never checked */
+	int		 c_claimed;	/* the worker said how many bytes */
 	char		 c_name[ARGO_MAX_NAME + 1];
 	char		 c_user[ARGO_MAX_NAME + 1];
 	char		 c_peer[PRIV_PEER_MAX];
@@ -169,22 +169,28 @@ bcon_attach(struct bchan *ch, const struct priv_req *rq)
 	    CON_HELD_WAIT_MS : CON_STOP_WAIT_MS);
 }
 
-/* The first session waiting for name gets it, now that it is free. */
+/* The first session waiting for name gets it, now that it is free (the
+ * next one if that one's tool cannot start). */
 static void
 wake(const char *name)
 {
-	struct bchan	*ch, *first = NULL;
+	struct bchan	*ch, *first;
 	int		 i;
 
-	for (i = 0; i < BROKER_MAX_CHANS; i++) {
-		ch = broker_chans[i];
-		if (ch == NULL || ch->ch_fd == -1 || ch->ch_con_wait == 0 ||
-		    strcmp(ch->ch_con_name, name) != 0)
-			continue;
-		if (first == NULL || ch->ch_con_wait < first->ch_con_wait)
-			first = ch;
-	}
-	if (first != NULL) {
+	while (holder(name) == NULL) {
+		first = NULL;
+		for (i = 0; i < BROKER_MAX_CHANS; i++) {
+			ch = broker_chans[i];
+			if (ch == NULL || ch->ch_fd == -1 ||
+			    ch->ch_con_wait == 0 ||
+			    strcmp(ch->ch_con_name, name) != 0)
+				continue;
+			if (first == NULL ||
+			    ch->ch_con_wait < first->ch_con_wait)
+				first = ch;
+		}
+		if (first == NULL)
+			return;
 		first->ch_con_wait = 0;
 		start(first, &first->ch_con_rq);
 	}
@@ -258,6 +264,10 @@ release(struct bchan *ch, const struct priv_req *claim)
 void
 bcon_end(struct bchan *ch, const struct priv_req *rq)
 {
+	if (ch->ch_con_wait != 0) {	/* out of turn: gives up the wait */
+		ch->ch_con_wait = 0;
+		ch->ch_con_name[0] = '\0';
+	}
 	if (ch->ch_con != 0)
 		release(ch, rq);
 	bchan_reply(ch, rq, PRIV_OK, 0, -1);

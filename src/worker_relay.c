@@ -221,7 +221,6 @@ static void
 leaving(int pty, long long now)
 {
 	unsigned char	esc = CON_ESCAPE;
-	ssize_t		n;
 
 	if (rl.r_leave_by == 0)
 		rl.r_leave_by = now + CON_EXIT_MS;
@@ -233,7 +232,7 @@ leaving(int pty, long long now)
 	    rl.r_ptydead || now >= rl.r_leave_by)
 		return;
 	rl.r_escsent = 1;
-	if ((n = write(pty, &esc, 1)) == 1)
+	if (write(pty, &esc, 1) == 1)
 		rl.r_in++;
 	else
 		rl.r_leave_by = now;	/* full, or the tool is gone */
@@ -271,8 +270,8 @@ events(struct pollfd *pfd, struct session *s, int pty)
 static int
 pump(struct session *s, int pty, const struct pollfd *pfd)
 {
-	short	cre = pfd[0].fd == -1 ? 0 : pfd[0].revents;
-	short	pre = pfd[1].fd == -1 ? 0 : pfd[1].revents;
+	int	cre = pfd[0].fd == -1 ? 0 : pfd[0].revents;
+	int	pre = pfd[1].fd == -1 ? 0 : pfd[1].revents;
 	int	moved = 0;
 
 	if ((cre & (POLLOUT | POLLHUP | POLLERR)) && rl.r_toclilen > 0)
