@@ -317,3 +317,39 @@ def test_reattach_on_a_new_connection(d):
     b.attach()
     check_detach(d, b, "new connection")
     b.close()
+
+
+def test_idle_timeout_while_the_guest_takes_nothing(daemon_factory,
+                                                    users_all):
+    """A paste into a paused guest: the pty and the buffer toward the guest
+    fill, the worker stops reading the client, nothing moves; idle_timeout
+    still ends the console (end line, 400 TIMEOUT, closed)."""
+    idle = 8 if VALGRIND else 2
+    d = daemon_factory(users=users_all, require_toolstack=True,
+                       server={"workers": "3", "idle_timeout": str(idle)})
+    con = Con(d)
+    con.attach()
+    r = d.fake("pause", "web1")
+    assert r.returncode == 0, r.stderr
+    data = blob(1024 * 1024, seed=5)
+    con.sock.settimeout(PASTE_TIMEOUT)
+
+    def writer():
+        try:
+            con.sock.sendall(data)
+        except OSError:
+            pass            # the server closed on us: expected
+    t = threading.Thread(target=writer, daemon=True)
+    t0 = time.monotonic()
+    t.start()
+    con.read_until(b"400 TIMEOUT\n", timeout=idle + 30 * SLOW)
+    took = time.monotonic() - t0
+    done_and = con.done() + b"400 TIMEOUT\n"
+    tail = con.buf[-len(done_and):]
+    assert tail == done_and, con.buf[-300:]
+    # a paused guest echoes nothing
+    assert con.buf == done_and, con.buf[:300]
+    assert took >= idle - 0.5, took
+    t.join(IO_TIMEOUT)
+    con.close()
+    d.fake("unpause", "web1")
