@@ -137,9 +137,9 @@ bthr_begin(const char *user, const struct bthr_src *src, int after,
 	v->v_hold_ms = at - now;
 	if (v->v_hold_ms <= BTHR_QUEUE_MAX_MS && !v->v_clean) {
 		/* Queue it: the next attempt waits behind this one. */
-		if (su > now)
+		if (u != NULL && su > now)
 			u->t_next = su;
-		if (ss > now)
+		if (s != NULL && ss > now)
 			s->t_next = ss;
 		return;
 	}
