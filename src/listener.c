@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,4 +105,47 @@ listener_close(struct listeners *l)
 	for (i = 0; i < l->l_n; i++)
 		close(l->l_fd[i]);
 	l->l_n = 0;
+}
+
+/*
+ * Why no connection waits for the next one.  Each worker has its own epoll
+ * with every listener EPOLLEXCLUSIVE.  For each new connection the kernel
+ * walks the listener's waiters in registration order, marks the listener
+ * ready in each worker's epoll it passes, and stops at the first worker
+ * blocked in epoll_pwait(), which it wakes (and takes off that epoll's
+ * wait list); a worker not blocked there is passed, never chosen.  A mark
+ * stays while the backlog is not empty (level-triggered: each wait looks
+ * again), and a worker registering its epoll finds a non-empty backlog
+ * ready at once.  So a connection can be stranded only by the worker chosen
+ * for it, if that worker then neither accepts nor waits again: killed
+ * between its wake-up and its accept (SIGKILL, a crash), or gone without
+ * accepting because a reload or a stop forbids it a new session.  A worker
+ * that leaves for its own reasons (retired, surplus, its share served)
+ * takes one last look without waiting and serves what it finds.
+ *
+ * Every such loss ends in an exit, and the master reaps every exit.  By
+ * then the dead worker's epoll is gone (a process's files are closed
+ * before its parent is told), so no later connection can be given to it.
+ * If a client still waits, the master sends SIGURG to every worker: each,
+ * when next idle, tries accept4() on every listener without waiting, again
+ * after each client it got, until all say EAGAIN; a worker forked after
+ * the reap sees the backlog when it registers, and one forked before it has
+ * either its handler installed (and looks) or not yet its epoll (SIGURG is
+ * ignored by default).  So a waiting client always has a live worker bound
+ * to look, with no new connection needed: an idle one takes it at once, a
+ * busy one when its session ends.  The cost is paid per exit, never per
+ * session: one worker is still woken per connection.
+ */
+int
+listener_pending(const struct listeners *l)
+{
+	struct pollfd	pfd[CONFIG_MAX_LISTEN];
+	size_t		i;
+
+	for (i = 0; i < l->l_n; i++) {
+		pfd[i].fd = l->l_fd[i];
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return (l->l_n > 0 && poll(pfd, (nfds_t)l->l_n, 0) > 0);
 }

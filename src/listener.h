@@ -23,4 +23,7 @@ int	listener_open(const struct config *c, int port, struct listeners *l,
 	    char *err, size_t errlen);
 void	listener_close(struct listeners *l);
 
+/* 1 if a connection waits in some listener's backlog (a look, no accept). */
+int	listener_pending(const struct listeners *l);
+
 #endif

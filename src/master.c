@@ -368,6 +368,13 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 		if (got_chld) {
 			got_chld = 0;
 			pool_reap(&m);
+			/*
+			 * A worker woken for a client may have died or left
+			 * without it, and no other was woken: if a client
+			 * waits, every worker looks (listener.c says why).
+			 */
+			if (listener_pending(l))
+				pool_signal(&m, SIGURG);
 		}
 		if (m.m_broker == 0 && stop_at == 0) {
 			broker_died(&m);

@@ -432,6 +432,11 @@ class Factory:
             pytest.fail("\n".join(errors))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: long loops (tests/e2e's valgrind run skips them)")
+
+
 @pytest.fixture
 def daemon_factory(tmp_path_factory):
     f = Factory(tmp_path_factory)
