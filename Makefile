@@ -103,7 +103,7 @@ FUZZ_SRCS_fuzz_line	= src/linebuf.c
 FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c src/xencfg_lex.c
 FUZZ_SRCS_fuzz_acl	= src/acl.c
 FUZZ_SRCS_fuzz_domlist	= src/domlist.c
-FUZZ_SRCS_fuzz_config	= src/config.c src/config_keys.c src/hashcost.c src/util.c \
+FUZZ_SRCS_fuzz_config	= src/config.c src/config_keys.c src/config_user.c src/hashcost.c src/util.c \
 			  src/strutil.c src/log.c src/log_relay.c src/acl.c \
 			  src/xencfg.c src/xencfg_lex.c $(LIBS)
 FUZZ_SRCS_fuzz_privmsg	= src/privmsg.c src/xencfg.c src/xencfg_lex.c

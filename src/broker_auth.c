@@ -172,6 +172,9 @@ auth_run(const struct bchan *ch, const struct priv_req *rq,
 		pw = "-";	/* no valid password is that long */
 	if (!(rq->r_flags & PRIV_F_BADUSER))
 		u = config_user(c, rq->r_user);
+	/* An account reached only through unix_users has no password. */
+	if (u != NULL && u->u_hash == NULL)
+		u = NULL;
 	if (u != NULL && check(pw, u->u_hash) &&
 	    !(rq->r_flags & PRIV_F_LONGPW)) {
 		/* A source that has failed waits as a guess would. */

@@ -55,6 +55,8 @@ config_free(struct config *c)
 	free(c->c_pidfile);
 	free(c->c_user);
 	free(c->c_chroot);
+	free(c->c_socket);
+	free(c->c_socket_group);
 	free(c->c_allow);
 	for (i = 0; i < c->c_nusers; i++) {
 		struct user *u = &c->c_users[i];
@@ -67,6 +69,7 @@ config_free(struct config *c)
 		for (j = 0; j < u->u_ninstances; j++)
 			free(u->u_instances[j]);
 		free(u->u_instances);
+		free(u->u_uids);
 	}
 	free(c->c_users);
 	free(c);
@@ -193,7 +196,8 @@ finish(struct parse *p, int rc, struct config **out, char *err,
 	struct config	*c = p->p_conf;
 
 	if (p->p_err_line == 0 && p->p_sect == S_USER && c->c_nusers > 0 &&
-	    c->c_users[c->c_nusers - 1].u_hash == NULL) {
+	    c->c_users[c->c_nusers - 1].u_hash == NULL &&
+	    c->c_users[c->c_nusers - 1].u_nuids == 0) {
 		p->p_line = c->c_users[c->c_nusers - 1].u_line;
 		perr(p, "user %s has no password",
 		    c->c_users[c->c_nusers - 1].u_name);
@@ -367,6 +371,18 @@ config_user(const struct config *c, const char *name)
 	for (i = 0; i < c->c_nusers; i++)
 		if (strcmp(c->c_users[i].u_name, name) == 0)
 			return (&c->c_users[i]);
+	return (NULL);
+}
+
+const struct user *
+config_user_by_uid(const struct config *c, uid_t uid)
+{
+	size_t	i, j;
+
+	for (i = 0; i < c->c_nusers; i++)
+		for (j = 0; j < c->c_users[i].u_nuids; j++)
+			if (c->c_users[i].u_uids[j] == uid)
+				return (&c->c_users[i]);
 	return (NULL);
 }
 

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "acl.h"
 #include "defs.h"
@@ -21,6 +22,8 @@ struct user {
 	char	**u_instances;		/* when !u_all */
 	size_t	  u_ninstances;
 	int	  u_line;		/* of the [user NAME] header */
+	uid_t	 *u_uids;		/* unix_users: who IS it on the socket */
+	size_t	  u_nuids;
 };
 
 struct config {
@@ -44,6 +47,9 @@ struct config {
 	int		 c_anonymous_read;
 	char		*c_user;		/* the workers' account */
 	char		*c_chroot;		/* the workers' root */
+	char		*c_socket;		/* UNIX listener path, "": none */
+	int		 c_socket_mode;		/* its permission bits */
+	char		*c_socket_group;	/* its group, "": root's */
 	struct acl_entry *c_allow;
 	size_t		 c_nallow;
 	struct user	*c_users;
@@ -79,6 +85,8 @@ void	config_free(struct config *c);
 void	config_forget_secrets(struct config *c);
 
 const struct user *config_user(const struct config *c, const char *name);
+/* The account whose unix_users lists uid, or NULL (DESIGN.md 8). */
+const struct user *config_user_by_uid(const struct config *c, uid_t uid);
 /* May this account see this instance? (NULL user: anonymous, sees all) */
 int	config_user_sees(const struct user *u, const char *instance);
 

@@ -1,15 +1,15 @@
 /*
  * config_keys.c: what each key of argo-server.conf means.  [server] is a
- * table, one row per key with its type and range; [allow] and [user NAME]
- * have a handler each.  Values arrive from config.c's reader, one line at
+ * table, one row per key with its type and range; [allow] has a handler
+ * here, [user NAME] its own file (config_user.c).  Values arrive from config.c's reader, one line at
  * a time, with the line number already set for messages.
  */
-#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <grp.h>
 
 #include "config_parse.h"
 #include "util.h"
@@ -17,7 +17,8 @@
 
 #define perr	config_perr
 
-enum ktype { K_INT, K_BOOL, K_PATH, K_PATH_OR_EMPTY, K_LISTEN, K_ACCOUNT };
+enum ktype { K_INT, K_BOOL, K_PATH, K_PATH_OR_EMPTY, K_LISTEN, K_ACCOUNT,
+    K_MODE, K_GROUP };
 
 struct key {
 	const char	*k_name;
@@ -48,6 +49,9 @@ static const struct key server_keys[] = {
 	{ "anonymous_read",	K_BOOL,	OFF(c_anonymous_read),	0, 1 },
 	{ "user",		K_ACCOUNT, OFF(c_user),		0, 0 },
 	{ "chroot",		K_PATH,	OFF(c_chroot),		0, 0 },
+	{ "socket",		K_PATH_OR_EMPTY, OFF(c_socket),	0, 0 },
+	{ "socket_mode",	K_MODE,	OFF(c_socket_mode),	0, 0777 },
+	{ "socket_group",	K_GROUP, OFF(c_socket_group),	0, 0 },
 };
 #define NSERVER_KEYS	(sizeof(server_keys) / sizeof(server_keys[0]))
 
@@ -71,10 +75,13 @@ config_defaults(struct config *c)
 	c->c_anonymous_read = 1;
 	c->c_user = util_xstrdup(ARGO_DEFAULT_USER);
 	c->c_chroot = util_xstrdup(ARGO_DEFAULT_CHROOT);
+	c->c_socket = util_xstrdup("");
+	c->c_socket_mode = 0660;
+	c->c_socket_group = util_xstrdup("");
 }
 
-static int
-parse_bool(const char *v, int *out)
+int
+config_parse_bool(const char *v, int *out)
 {
 	static const char *yes[] = { "yes", "true", "on", "1" };
 	static const char *no[] = { "no", "false", "off", "0" };
@@ -176,7 +183,7 @@ config_set_server(struct parse *p, const char *name, const char *value)
 		*ip = (int)l;
 		break;
 	case K_BOOL:
-		if (parse_bool(value, &b) == -1) {
+		if (config_parse_bool(value, &b) == -1) {
 			perr(p, "%s: '%s' is not yes or no", name, value);
 			return (-1);
 		}
@@ -200,6 +207,29 @@ config_set_server(struct parse *p, const char *name, const char *value)
 		break;
 	case K_LISTEN:
 		return (set_listen(p, value));
+	case K_MODE:
+		/* Octal, as chmod takes it: "0660" or "660". */
+		l = -1;
+		if (value[0] != '\0' && strspn(value, "01234567") ==
+		    strlen(value) && strlen(value) <= 4)
+			l = strtol(value, NULL, 8);
+		if (l < k->k_min || l > k->k_max) {
+			perr(p, "%s: '%s' is not an octal mode from 0 to 0777",
+			    name, value);
+			return (-1);
+		}
+		*ip = (int)l;
+		break;
+	case K_GROUP:
+		/* Known now, so that a typo fails at start, not at bind. */
+		if (!account_ok(value) || getgrnam(value) == NULL) {
+			perr(p, "%s: '%s' is not a group of this system", name,
+			    value);
+			return (-1);
+		}
+		free(*sp);
+		*sp = util_xstrdup(value);
+		break;
 	case K_ACCOUNT:
 		if (!account_ok(value)) {
 			perr(p, "%s: '%s' is not a system user name", name,
@@ -252,89 +282,6 @@ config_add_allow(struct parse *p, const char *value)
 	return (0);
 }
 
-static int
-hash_ok(const char *h)
-{
-	int	r;
-
-	/* Every crypt(3) method but the obsolete DES one starts with '$'. */
-	if (h[0] != '$' || strlen(h) < 8)
-		return (0);
-	r = crypt_checksalt(h);
-	return (r == CRYPT_SALT_OK || r == CRYPT_SALT_METHOD_LEGACY ||
-	    r == CRYPT_SALT_TOO_CHEAP);
-}
-
-int
-config_set_user(struct parse *p, const char *name, const char *value)
-{
-	struct config	*c = p->p_conf;
-	struct user	*u = &c->c_users[c->c_nusers - 1];
-	char		 buf[INI_MAX_LINE], *tok, *save = NULL;
-	unsigned int	 bit;
-
-	if (strcmp(name, "password") == 0)
-		bit = 1;
-	else if (strcmp(name, "instances") == 0)
-		bit = 2;
-	else if (strcmp(name, "readonly") == 0)
-		bit = 4;
-	else {
-		perr(p, "unknown key '%s' in [user %s]", name, u->u_name);
-		return (-1);
-	}
-	if (p->p_useen & bit) {
-		perr(p, "'%s' is set twice", name);
-		return (-1);
-	}
-	p->p_useen |= bit;
-	switch (bit) {
-	case 1:
-		if (!hash_ok(value)) {
-			perr(p, "password of user %s must be a crypt(3) hash "
-			    "(make one with argo-server -H), not plain text",
-			    u->u_name);
-			return (-1);
-		}
-		u->u_hash = util_xstrdup(value);
-		break;
-	case 2:
-		util_strlcpy(buf, value, sizeof(buf));
-		u->u_all = 0;
-		for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
-		    tok = strtok_r(NULL, " \t,", &save)) {
-			if (strcmp(tok, "*") == 0) {
-				u->u_all = 1;
-				continue;
-			}
-			if (!xencfg_name_valid(tok, strlen(tok))) {
-				perr(p, "instances: '%s' is not a valid "
-				    "instance name", tok);
-				return (-1);
-			}
-			u->u_instances = reallocarray(u->u_instances,
-			    u->u_ninstances + 1, sizeof(char *));
-			if (u->u_instances == NULL) {
-				perr(p, "out of memory");
-				return (-1);
-			}
-			u->u_instances[u->u_ninstances++] = util_xstrdup(tok);
-		}
-		if (u->u_all && u->u_ninstances > 0) {
-			perr(p, "instances: '*' cannot be mixed with names");
-			return (-1);
-		}
-		break;
-	case 4:
-		if (parse_bool(value, &u->u_readonly) == -1) {
-			perr(p, "readonly: '%s' is not yes or no", value);
-			return (-1);
-		}
-		break;
-	}
-	return (0);
-}
-
 /* A [section] header seen by the reader. */
 void
 config_section_start(struct parse *p, const char *s, size_t len)
@@ -349,7 +296,8 @@ config_section_start(struct parse *p, const char *s, size_t len)
 	name[len] = '\0';
 	p->p_sect_line = p->p_line;
 	if (p->p_sect == S_USER && c->c_nusers > 0 &&
-	    c->c_users[c->c_nusers - 1].u_hash == NULL) {
+	    c->c_users[c->c_nusers - 1].u_hash == NULL &&
+	    c->c_users[c->c_nusers - 1].u_nuids == 0) {
 		struct user *u = &c->c_users[c->c_nusers - 1];
 
 		p->p_line = u->u_line;

@@ -39,6 +39,8 @@ void	config_perr(struct parse *p, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 void	config_defaults(struct config *c);
+/* yes/true/on/1 or no/false/off/0 into *out: 0, or -1. */
+int	config_parse_bool(const char *v, int *out);
 /* A [section] header at the reader's line (name not NUL-terminated). */
 void	config_section_start(struct parse *p, const char *s, size_t len);
 /* One key = value of [server], [allow] or the current [user]: 0 or -1. */
