@@ -101,6 +101,31 @@ do_scan(struct bchan *ch, const struct priv_req *rq)
 	bchan_reply(ch, rq, PRIV_OK, imap_seq(), -1);
 }
 
+/* Tell the worker what the broker believes: the session's account, from
+ * the broker's own state (an auth, or the socket's uid), or none. */
+static void
+do_whoami(struct bchan *ch, const struct priv_req *rq)
+{
+	struct {
+		struct priv_rep	h;
+		char		name[ARGO_MAX_NAME];
+	} r;
+	size_t	len = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.h.p_magic = PRIV_MAGIC;
+	r.h.p_type = rq->r_type;
+	r.h.p_status = PRIV_OK;
+	if (ch->ch_user != NULL) {
+		len = strlen(ch->ch_user->u_name);
+		if (len > sizeof(r.name))
+			len = 0;	/* config.c allows none that long */
+		memcpy(r.name, ch->ch_user->u_name, len);
+	}
+	r.h.p_outlen = (uint32_t)len;
+	bchan_send(ch, &r, sizeof(r.h) + len, -1);
+}
+
 static void
 job_start(struct bchan *ch, const struct priv_req *rq,
     const struct instance *inst)
@@ -257,6 +282,14 @@ bchan_read(struct bchan *ch)
 		ch->ch_session = rq.r_session;
 		ch->ch_user = NULL;
 		bpeer_learn(ch, fd);
+		/*
+		 * A socket session is its uid's account from its first
+		 * byte: the uid is the kernel's (SO_PEERCRED on the very
+		 * socket), so no word of the worker's can choose it.
+		 */
+		if (ch->ch_peer_ss.ss_family == AF_UNIX && ch->ch_peer_uid >= 0)
+			ch->ch_user = config_user_by_uid(ch->ch_bc->bc_conf,
+			    (uid_t)ch->ch_peer_uid);
 	}
 	if (rq.r_type == PRIV_SCAN) {
 		do_scan(ch, &rq);
@@ -264,6 +297,10 @@ bchan_read(struct bchan *ch)
 	}
 	if (rq.r_type == PRIV_CONSOLE_END) {
 		bcon_end(ch, &rq);
+		return;
+	}
+	if (rq.r_type == PRIV_WHOAMI) {
+		do_whoami(ch, &rq);
 		return;
 	}
 	st = job_check(ch, &rq, rq.r_name[0] != '\0' ? broker_scan() : NULL, &inst,

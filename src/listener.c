@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <netinet/in.h>
 
 #include "listener.h"
+#include "util.h"
 
 #define LISTEN_BACKLOG	128
 
@@ -94,6 +96,10 @@ listener_open(const struct config *c, int port, struct listeners *l,
 		    c->c_listen[i], port);
 		l->l_n++;
 	}
+	if (listener_open_unix(c, l, err, errlen) == -1) {
+		listener_close(l);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -139,7 +145,7 @@ listener_close(struct listeners *l)
 int
 listener_pending(const struct listeners *l)
 {
-	struct pollfd	pfd[CONFIG_MAX_LISTEN];
+	struct pollfd	pfd[LISTENERS_MAX];
 	size_t		i;
 
 	for (i = 0; i < l->l_n; i++) {
@@ -148,4 +154,49 @@ listener_pending(const struct listeners *l)
 		pfd[i].revents = 0;
 	}
 	return (l->l_n > 0 && poll(pfd, (nfds_t)l->l_n, 0) > 0);
+}
+
+static int
+effective_port(const struct config *c, int portopt)
+{
+	return (portopt >= 0 ? portopt : c->c_port);
+}
+
+int
+listener_conf_same(const struct config *old, const struct config *nc,
+    int portopt)
+{
+	size_t	i;
+
+	if (nc->c_nlisten != old->c_nlisten ||
+	    effective_port(nc, portopt) != effective_port(old, portopt) ||
+	    strcmp(nc->c_pidfile, old->c_pidfile) != 0 ||
+	    strcmp(nc->c_socket, old->c_socket) != 0 ||
+	    strcmp(nc->c_socket_group, old->c_socket_group) != 0 ||
+	    nc->c_socket_mode != old->c_socket_mode)
+		return (0);
+	for (i = 0; i < nc->c_nlisten; i++)
+		if (strcmp(nc->c_listen[i], old->c_listen[i]) != 0)
+			return (0);
+	return (1);
+}
+
+void
+listener_conf_keep(const struct config *old, struct config *nc)
+{
+	size_t	i;
+
+	for (i = 0; i < nc->c_nlisten; i++)
+		free(nc->c_listen[i]);
+	for (i = 0; i < old->c_nlisten; i++)
+		nc->c_listen[i] = util_xstrdup(old->c_listen[i]);
+	nc->c_nlisten = old->c_nlisten;
+	nc->c_port = old->c_port;
+	free(nc->c_pidfile);
+	nc->c_pidfile = util_xstrdup(old->c_pidfile);
+	free(nc->c_socket);
+	nc->c_socket = util_xstrdup(old->c_socket);
+	free(nc->c_socket_group);
+	nc->c_socket_group = util_xstrdup(old->c_socket_group);
+	nc->c_socket_mode = old->c_socket_mode;
 }

@@ -61,12 +61,6 @@ on_signal(int sig)
 	}
 }
 
-static int
-effective_port(const struct config *c, int portopt)
-{
-	return (portopt >= 0 ? portopt : c->c_port);
-}
-
 /* The broker gets the bytes in a memfd: its own parse, of the same file. */
 static int
 hand_over(struct master *m, const char *buf, size_t len, int generation)
@@ -100,8 +94,8 @@ reload(struct master *m)
 	struct config	*old = *m->m_confp, *nc = NULL;
 	struct sandbox	 sb;
 	char		 err[ARGO_ERR_LEN], *buf;
-	size_t		 i, len;
-	int		 same_listen, gen;
+	size_t		 len;
+	int		 gen;
 
 	if (config_read_file(m->m_confpath, &buf, &len, err,
 	    sizeof(err)) == -1) {
@@ -129,23 +123,11 @@ reload(struct master *m)
 	config_wipe(buf, len);
 	config_forget_secrets(nc);
 	util_scrub_stack();
-	same_listen = nc->c_nlisten == old->c_nlisten;
-	for (i = 0; same_listen && i < nc->c_nlisten; i++)
-		same_listen = strcmp(nc->c_listen[i], old->c_listen[i]) == 0;
-	if (!same_listen || effective_port(nc, m->m_portopt) !=
-	    effective_port(old, m->m_portopt) || strcmp(nc->c_pidfile,
-	    old->c_pidfile) != 0) {
-		log_warnx("reload: listen, port and pidfile changes need a "
-		    "restart; keeping the bound sockets");
+	if (!listener_conf_same(old, nc, m->m_portopt)) {
+		log_warnx("reload: listen, port, socket and pidfile changes "
+		    "need a restart; keeping the bound sockets");
 		/* Keep what the running master actually uses. */
-		for (i = 0; i < nc->c_nlisten; i++)
-			free(nc->c_listen[i]);
-		for (i = 0; i < old->c_nlisten; i++)
-			nc->c_listen[i] = util_xstrdup(old->c_listen[i]);
-		nc->c_nlisten = old->c_nlisten;
-		nc->c_port = old->c_port;
-		free(nc->c_pidfile);
-		nc->c_pidfile = util_xstrdup(old->c_pidfile);
+		listener_conf_keep(old, nc);
 	}
 	*m->m_confp = nc;
 	config_free(old);
@@ -219,7 +201,7 @@ start_broker(struct master *m)
 static void
 log_ready(const struct master *m)
 {
-	char	line[CONFIG_MAX_LISTEN * 72 + 64];
+	char	line[LISTENERS_MAX * 136 + 64];
 	size_t	off = 0, j;
 
 	for (j = 0; j < m->m_l->l_n; j++)
@@ -384,6 +366,7 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 		if (got_term && stop_at == 0) {
 			log_info("stopping");
 			listener_close(l);
+			listener_unlink(l);
 			pool_signal(&m, SIGTERM);
 			stop_at = util_now_ms();
 		}

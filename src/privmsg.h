@@ -33,6 +33,8 @@ enum priv_type {
 	PRIV_INFO,		/* TOOL info: the host's facts */
 	PRIV_CONSOLE,		/* attach to r_name's console: a pty back */
 	PRIV_CONSOLE_END,	/* detached: r_number bytes in, r_number2 out */
+	PRIV_WHOAMI,		/* a socket session's account, from its uid:
+				   the name as payload, none: anonymous */
 	PRIV_TYPE_MAX
 };
 

@@ -106,7 +106,7 @@ static const int allowed[] = {
 	SYS_epoll_wait,
 #endif
 	SYS_rt_sigpending, SYS_rt_sigreturn, SYS_shutdown,
-	SYS_getsockname, SYS_getpeername, SYS_brk, SYS_munmap, SYS_mremap,
+	SYS_getsockname, SYS_getpeername, SYS_getsockopt, SYS_brk, SYS_munmap, SYS_mremap,
 	SYS_madvise, SYS_futex, SYS_getppid, SYS_gettid, SYS_fstat,
 	SYS_newfstatat, SYS_lseek, SYS_clock_nanosleep, SYS_nanosleep,
 	SYS_sched_yield, SYS_getrandom, SYS_sigaltstack, SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid,

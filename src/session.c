@@ -270,7 +270,7 @@ wait_input(int fd, long long now, long long deadline, long long stop_deadline)
 }
 
 void
-session_run(const struct config *c, int fd, const char *peer)
+session_run(const struct config *c, int fd, const char *peer, int local)
 {
 	struct session	 s;
 	struct linebuf	*lb;
@@ -291,7 +291,18 @@ session_run(const struct config *c, int fd, const char *peer)
 	util_strlcpy(s.s_peer, peer, sizeof(s.s_peer));
 	lb = util_xmalloc(sizeof(*lb));
 	lb_init(lb);
-	log_info("session start peer=%s", s.s_peer);
+	if (local) {
+		int gone;
+
+		s.s_user = ask_whoami(c, &gone);
+		if (gone) {
+			s.s_close = 1;
+			s.s_reason = "error";
+		}
+		log_info("session start peer=%s user=%s", s.s_peer,
+		    s.s_user != NULL ? s.s_user->u_name : "-");
+	} else
+		log_info("session start peer=%s", s.s_peer);
 
 	deadline = util_now_ms() + (long long)c->c_login_timeout * 1000;
 	while (!s.s_close) {

@@ -27,8 +27,10 @@ struct session {
 	size_t			 s_pendcap;
 };
 
-/* Serve the admitted connection fd until it ends; logs start and end. */
-void	session_run(const struct config *c, int fd, const char *peer);
+/* Serve the admitted connection fd until it ends; logs start and end.
+ * local: a client of the UNIX socket, whose account the broker knows. */
+void	session_run(const struct config *c, int fd, const char *peer,
+	    int local);
 /* worker_console.c: relay s->s_console until it ends, then 300 DONE. */
 void	console_run(struct session *s);
 

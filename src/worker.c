@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,6 +187,24 @@ tell_master(const struct board *b, const struct config *c, int notify_fd)
 	}
 }
 
+/* A UNIX peer's uid, from the kernel: "unix:UID" and its board key. */
+static int
+unix_key(int fd, char *peer, size_t peerlen, unsigned char addr[16])
+{
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+	uint32_t	uid;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    len != sizeof(cr))
+		return (-1);
+	uid = (uint32_t)cr.uid;
+	memset(addr, 0, 16);
+	memcpy(addr, &uid, sizeof(uid));	/* acl_host_mask keeps 4 bytes */
+	(void)snprintf(peer, peerlen, "unix:%lu", (unsigned long)cr.uid);
+	return (0);
+}
+
 static void
 serve(const struct config *c, struct board *b, int slot, int fd,
     const struct sockaddr_storage *ss, socklen_t sslen)
@@ -193,8 +212,18 @@ serve(const struct config *c, struct board *b, int slot, int fd,
 	char		 peer[64];
 	unsigned char	 addr[16];
 	const char	*why;
-	int		 fam, n;
+	int		 fam, n, local = ss->ss_family == AF_UNIX;
 
+	if (local) {
+		/* The socket's file mode was its allow-list; its "host" is
+		 * the uid, for counting only (the broker reads it again
+		 * for the account). */
+		if (unix_key(fd, peer, sizeof(peer), addr) == -1)
+			return;
+		fam = AF_UNIX;
+		why = admit(b, slot, c, fam, addr);
+		goto admitted;
+	}
 	util_addrstr((const struct sockaddr *)ss, sslen, peer, sizeof(peer));
 	if (!acl_match(c->c_allow, c->c_nallow, (const struct sockaddr *)ss,
 	    sslen)) {
@@ -210,6 +239,7 @@ serve(const struct config *c, struct board *b, int slot, int fd,
 		why = "max_per_host";	/* not an IP peer: cannot happen */
 	else
 		why = admit(b, slot, c, fam, addr);
+admitted:
 	if (why != NULL) {
 		unadmit(b, slot);
 		refuse(fd, "400 SERVER BUSY\n");
@@ -218,7 +248,7 @@ serve(const struct config *c, struct board *b, int slot, int fd,
 			    n > 0 ? " (and earlier ones not logged)" : "");
 		return;
 	}
-	session_run(c, fd, peer);
+	session_run(c, fd, peer, local);
 	unadmit(b, slot);
 }
 
@@ -228,7 +258,7 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 {
 	struct rlimit	rl = { 0, 0 };
 	char		err[ARGO_ERR_LEN];
-	int		keep[CONFIG_MAX_LISTEN + 5];
+	int		keep[LISTENERS_MAX + 5];
 	size_t		i, n = 0;
 	pid_t		master = env->we_master;
 
@@ -280,7 +310,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 {
 	struct sigaction	 sa;
 	sigset_t		 waitmask;
-	struct epoll_event	 ev[CONFIG_MAX_LISTEN];
+	struct epoll_event	 ev[LISTENERS_MAX];
 	struct sockaddr_storage	 ss;
 	struct listeners	*l = env->we_l;
 	struct board		*b = env->we_board;

@@ -81,6 +81,25 @@ gone:
 	return (NULL);
 }
 
+const struct user *
+ask_whoami(const struct config *c, int *gone)
+{
+	struct priv_req		 rq;
+	const struct priv_rep	*rep;
+	char			 name[ARGO_MAX_NAME + 1];
+
+	privmsg_req_init(&rq, PRIV_WHOAMI);
+	*gone = 0;
+	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK ||
+	    rep->p_outlen > ARGO_MAX_NAME) {
+		*gone = 1;
+		return (NULL);
+	}
+	memcpy(name, ask_payload(rep), rep->p_outlen);
+	name[rep->p_outlen] = '\0';
+	return (rep->p_outlen > 0 ? config_user(c, name) : NULL);
+}
+
 const char *
 ask_payload(const struct priv_rep *rep)
 {

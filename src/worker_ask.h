@@ -28,6 +28,13 @@ void	ask_session(uint64_t session, int client);
  * broker is gone: the worker then stops after this session.
  */
 const struct priv_rep *ask(struct priv_req *rq, int *fdp);
+/*
+ * A socket session's account, as the broker has it from the client's uid
+ * (DESIGN.md 8): asked before the first byte is read, so that whoami and
+ * the worker's own checks agree with the broker's from the start.  NULL:
+ * anonymous; *gone set when the broker did not answer.
+ */
+const struct user *ask_whoami(const struct config *c, int *gone);
 /* The reply's payload. */
 const char *ask_payload(const struct priv_rep *rep);
 /* The 400 reply for a refused or failed request (rep NULL: no broker). */
