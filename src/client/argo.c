@@ -3,6 +3,8 @@
  *
  *	argo [-o] [-p PORT] [-u USER] [-j JOBS] [-t SECONDS] [-H FILE]
  *	    HOST[,HOST...] [COMMAND [ARG...]]
+ *	argo [options] -l [COMMAND [ARG...]]	(the local socket)
+ *	argo -R				(the far end of ssh://)
  *
  * Everything that can be wrong with the command line is found here,
  * before any connection, and is exit 64: a script that passes a bad host
@@ -27,6 +29,7 @@
 #include "interact.h"
 #include "net.h"
 #include "password.h"
+#include "transport.h"
 #include "xutil.h"
 
 static void __attribute__((noreturn))
@@ -37,12 +40,19 @@ usage(void)
 	    "[-H FILE]\n"
 	    "            HOST[,HOST...] [COMMAND [ARG...]]\n"
 	    "       argo [options] -H FILE [COMMAND [ARG...]]\n"
-	    "       argo -V | -h\n"
+	    "       argo [options] -l [COMMAND [ARG...]]\n"
+	    "       argo -R | -V | -h\n"
+	    "A HOST is NAME[:PORT], ADDR[:PORT], [V6]:PORT, unix:PATH or\n"
+	    "ssh://[USER@]HOST[:PORT] (ssh from ARGO_SSH, else ssh).\n"
 	    "  -H FILE     hosts from FILE, one a line, # comments "
 	    "(- for stdin)\n"
 	    "  -j JOBS     connections in flight at most (default %d)\n"
+	    "  -l          this host's daemon, over its socket (ARGO_SOCKET,\n"
+	    "              else " ARGO_DEFAULT_SOCKET ")\n"
 	    "  -o          output in host order, not as replies arrive\n"
 	    "  -p PORT     port of hosts given without one (default %d)\n"
+	    "  -R          relay stdin and stdout to the local socket (the\n"
+	    "              remote command of ssh:// hosts)\n"
 	    "  -t SECONDS  deadline per host for connect and reply "
 	    "(default %d)\n"
 	    "  -u USER     log in first; password from ARGO_PASSWORD,\n"
@@ -156,6 +166,7 @@ main(int argc, char *argv[])
 	char		 port[6], err[ARGO_CLIENT_ERR + 64], *line = NULL;
 	char		*pass = NULL;
 	int		 ch, nfiles = 0, stdin_hosts = 0, i, status, pnum;
+	int		 local = 0;
 
 	memset(&hl, 0, sizeof(hl));
 	memset(&rq, 0, sizeof(rq));
@@ -165,7 +176,7 @@ main(int argc, char *argv[])
 	pnum = ARGO_DEFAULT_PORT;
 	/* "+": options end at the host, so a command word may start with -. */
 	opterr = 0;	/* our own one-line messages */
-	while ((ch = getopt(argc, argv, "+:H:hj:op:t:u:V")) != -1) {
+	while ((ch = getopt(argc, argv, "+:H:hj:lop:Rt:u:V")) != -1) {
 		switch (ch) {
 		case 'H':
 			if (nfiles == (int)(sizeof(files) / sizeof(files[0])))
@@ -179,9 +190,18 @@ main(int argc, char *argv[])
 			o.o_jobs = number("-j", optarg, 1,
 			    ARGO_CLIENT_MAX_JOBS);
 			break;
+		case 'l':
+			local = 1;
+			break;
 		case 'o':
 			o.o_ordered = 1;
 			break;
+		case 'R':
+			/* Alone: sshd runs exactly `argo -R`. */
+			if (argc != 2)
+				xdie(ARGO_EXIT_USAGE, "-R takes no other option "
+				    "or operand");
+			return (relay_run());
 		case 'p':
 			pnum = number("-p", optarg, 1, 65535);
 			break;
@@ -214,7 +234,18 @@ main(int argc, char *argv[])
 		if (hosts_add_file(&hl, files[i], port, err, sizeof(err)) == -1)
 			xdie(ARGO_EXIT_USAGE, "%s", err);
 	}
-	if (nfiles == 0) {
+	if (local) {
+		const char	*sock = getenv("ARGO_SOCKET");
+		char		 spec[ARGO_CLIENT_MAX_UNIX + 8];
+
+		if (nfiles > 0)
+			xdie(ARGO_EXIT_USAGE, "-l and -H cannot be mixed");
+		if (sock == NULL || sock[0] == '\0')
+			sock = ARGO_DEFAULT_SOCKET;
+		(void)snprintf(spec, sizeof(spec), "unix:%s", sock);
+		if (hosts_add_list(&hl, spec, port, err, sizeof(err)) == -1)
+			xdie(ARGO_EXIT_USAGE, "ARGO_SOCKET: %s", err);
+	} else if (nfiles == 0) {
 		if (argc == 0)
 			xdie(ARGO_EXIT_USAGE, "no host given (usage: argo "
 			    "[options] HOST[,HOST...] [COMMAND]; argo -h for "

@@ -26,16 +26,30 @@
 #define ARGO_CLIENT_MAX_RLINE	(128 * 1024)	/* one reply line */
 #define ARGO_CLIENT_MAX_REPLY	(16 * 1024 * 1024)	/* held per host */
 #define ARGO_CLIENT_ERR		256	/* error message buffers */
+#define ARGO_CLIENT_MAX_UNIX	108	/* sun_path, with its NUL */
 
 /* Ctrl-]: ends a console (DESIGN.md section 3). */
 #define ARGO_CONSOLE_ESCAPE	0x1d
 
+/* How a host is reached (DESIGN.md 8). */
+enum host_kind {
+	HOST_TCP = 0,		/* name, address, name:port, [v6]:port */
+	HOST_UNIX,		/* unix:PATH, and -l */
+	HOST_SSH,		/* ssh://[USER@]HOST[:PORT]: `ssh HOST argo -R` */
+};
+
+/* The local daemon's socket: -l, and `argo -R` at the far end of ssh. */
+#define ARGO_DEFAULT_SOCKET	"/run/argo-server/argo.sock"
+
 /* One host as the user wrote it, and what to connect to. */
 struct host {
 	char	*h_spec;	/* as written: the output prefix */
-	char	*h_name;	/* name or address, without brackets */
-	char	 h_port[6];	/* decimal */
+	char	*h_name;	/* name or address, without brackets; the
+				   socket's path for HOST_UNIX */
+	char	 h_port[6];	/* decimal; "" for ssh without a port */
 	int	 h_numeric;	/* an address literal: no lookup */
+	enum host_kind h_kind;
+	char	*h_user;	/* ssh's login name, or NULL */
 };
 
 /* What to send: the command line and, with -u, the account. */

@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "net.h"
+#include "transport.h"
 #include "xutil.h"
 
 void
@@ -32,6 +33,20 @@ conn_error(const struct conn *c, const char *fmt, ...)
 	buf[argo_safe_text(buf, buf, strlen(buf))] = '\0';
 	(void)fflush(stdout);
 	(void)fprintf(stderr, "%s: %s\n", c->c_host->h_spec, buf);
+}
+
+/* The connection ended: ssh's own words when it was ssh's. */
+static void
+conn_closed(const struct conn *c, int inbody)
+{
+	char	ssh[ARGO_CLIENT_ERR];
+
+	transport_why(c->c_fd, ssh, sizeof(ssh));
+	if (ssh[0] != '\0')
+		conn_error(c, "%s", ssh);
+	else
+		conn_error(c, "connection closed%s", inbody ?
+		    " before the reply ended" : "");
 }
 
 static long long
@@ -84,7 +99,7 @@ void
 conn_close(struct conn *c)
 {
 	if (c->c_fd != -1)
-		(void)close(c->c_fd);
+		transport_close(c->c_fd);
 	c->c_fd = -1;
 	reader_free(&c->c_in);
 }
@@ -154,9 +169,7 @@ conn_reply(struct conn *c, int secret)
 				conn_error(c, "timed out after %d s",
 				    c->c_timeout);
 			else
-				conn_error(c, "connection closed%s",
-				    rp.rp_inbody ? " before the reply ended" :
-				    "");
+				conn_closed(c, rp.rp_inbody);
 			return (ARGO_EXIT_UNREACHABLE);
 		}
 		if (r == -1) {

@@ -26,6 +26,7 @@
 #include "net.h"
 #include "out.h"
 #include "reply.h"
+#include "transport.h"
 #include "xutil.h"
 
 enum job_state { J_WAIT, J_DIAL, J_AUTH, J_REPLY, J_BYE, J_DONE };
@@ -116,7 +117,7 @@ finish(struct job *j, int status, const char *fmt, ...)
 		out_error(j->j_index, "%s", msg);
 	}
 	if (j->j_fd != -1)
-		(void)close(j->j_fd);
+		transport_close(j->j_fd);
 	j->j_fd = -1;
 	dial_stop(&j->j_dial);
 	reader_free(&j->j_in);
@@ -203,6 +204,16 @@ line(struct job *j, const char *l, size_t len)
 static void
 closed(struct job *j, const char *why)
 {
+	char	ssh[ARGO_CLIENT_ERR];
+
+	/* An ssh that ended says why (no route, key refused, ...). */
+	if (j->j_state != J_BYE) {
+		transport_why(j->j_fd, ssh, sizeof(ssh));
+		if (ssh[0] != '\0') {
+			finish(j, ARGO_EXIT_UNREACHABLE, "%s", ssh);
+			return;
+		}
+	}
 	if (j->j_state == J_BYE)
 		finish(j, j->j_status, NULL);
 	else if (j->j_reply.rp_inbody)

@@ -3,6 +3,9 @@
  * before any connection: a host that does not parse is bad use (exit 64),
  * not a host that could not be reached.
  *
+ * Besides TCP hosts, `unix:PATH` is a local socket and
+ * `ssh://[USER@]HOST[:PORT]` a host reached through ssh (DESIGN.md 8).
+ *
  * A name follows RFC 1123 (letters, digits, `-`, labels of 1 to 63 bytes
  * separated by dots) plus `_`, which some sites use; it may not start with
  * `-`, so that it can never pass for an option.  All digits and dots is an
@@ -97,6 +100,83 @@ valid_name(const char *s, size_t len, int *numeric)
 	return (1);
 }
 
+/* unix:PATH: any path a sockaddr_un can hold. */
+static int
+parse_unix(const char *spec, struct host *h, char *err, size_t errlen)
+{
+	const char	*path = spec + 5;
+	size_t		 len = strlen(path);
+
+	if (len == 0 || len >= ARGO_CLIENT_MAX_UNIX) {
+		(void)snprintf(err, errlen, "%s: unix:PATH needs a path of 1 to "
+		    "%d bytes", spec, ARGO_CLIENT_MAX_UNIX - 1);
+		return (-1);
+	}
+	h->h_spec = xstrdup(spec);
+	h->h_name = xstrdup(path);
+	h->h_kind = HOST_UNIX;
+	return (0);
+}
+
+/* A login name for ssh: what useradd takes; never an option. */
+static int
+valid_user(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > 32 || s[0] == '-')
+		return (0);
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return (0);
+	return (1);
+}
+
+/*
+ * ssh://[USER@]HOST[:PORT]: HOST as for TCP (a name never starts with
+ * `-`, so ssh cannot take it for an option), no path after it.
+ */
+static int
+parse_ssh(const char *spec, struct host *h, char *err, size_t errlen)
+{
+	const char	*rest = spec + 6, *at;
+	struct host	 t;
+	char		 sub[ARGO_CLIENT_MAX_SPEC + 1];
+
+	if ((at = strchr(rest, '@')) != NULL) {
+		if (!valid_user(rest, (size_t)(at - rest)))
+			goto bad;
+		rest = at + 1;
+	}
+	if (*rest == '\0' || strchr(rest, '/') != NULL ||
+	    strchr(rest, '@') != NULL)
+		goto bad;
+	util_strlcpy(sub, rest, sizeof(sub));
+	if (host_parse(sub, "", &t, err, errlen) == -1)
+		return (-1);
+	if (t.h_kind != HOST_TCP) {
+		host_free(&t);
+		goto bad;
+	}
+	free(t.h_spec);
+	h->h_spec = xstrdup(spec);
+	h->h_name = t.h_name;
+	memcpy(h->h_port, t.h_port, sizeof(h->h_port));
+	h->h_numeric = t.h_numeric;
+	h->h_kind = HOST_SSH;
+	if (at != NULL) {
+		h->h_user = xmalloc((size_t)(at - (spec + 6)) + 1);
+		memcpy(h->h_user, spec + 6, (size_t)(at - (spec + 6)));
+		h->h_user[at - (spec + 6)] = '\0';
+	}
+	return (0);
+bad:
+	(void)snprintf(err, errlen, "%s: not ssh://[USER@]HOST[:PORT]", spec);
+	return (-1);
+}
+
 int
 host_parse(const char *spec, const char *defport, struct host *h,
     char *err, size_t errlen)
@@ -116,6 +196,10 @@ host_parse(const char *spec, const char *defport, struct host *h,
 		    ARGO_CLIENT_MAX_SPEC);
 		return (-1);
 	}
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (parse_unix(spec, h, err, errlen));
+	if (strncmp(spec, "ssh://", 6) == 0)
+		return (parse_ssh(spec, h, err, errlen));
 	if (spec[0] == '[') {
 		/* [v6] or [v6]:port */
 		if ((end = strchr(spec, ']')) == NULL)
@@ -172,14 +256,21 @@ host_free(struct host *h)
 {
 	free(h->h_spec);
 	free(h->h_name);
+	free(h->h_user);
 	memset(h, 0, sizeof(*h));
 }
 
 static int
 same_host(const struct host *a, const struct host *b)
 {
+	if (a->h_kind != b->h_kind)
+		return (0);
+	if (a->h_kind == HOST_UNIX)
+		return (strcmp(a->h_name, b->h_name) == 0);
 	return (strcmp(a->h_port, b->h_port) == 0 &&
-	    strcasecmp(a->h_name, b->h_name) == 0);
+	    strcasecmp(a->h_name, b->h_name) == 0 &&
+	    (a->h_user == NULL) == (b->h_user == NULL) &&
+	    (a->h_user == NULL || strcmp(a->h_user, b->h_user) == 0));
 }
 
 /* Parse spec and append it, unless it is already there. */

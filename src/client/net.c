@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "transport.h"
 #include "xutil.h"
 
 #define NET_SIGNAL	SIGUSR1
@@ -132,6 +133,13 @@ dial_start(struct dial *d, const struct host *h)
 	memset(d, 0, sizeof(*d));
 	d->d_host = h;
 	d->d_fd = -1;
+	if (h->h_kind != HOST_TCP) {
+		/* A local connect, or an ssh started: open at once (ssh's
+		 * failures arrive as its socket's end, transport.c). */
+		d->d_fd = transport_open(h, d->d_err, sizeof(d->d_err));
+		d->d_state = d->d_fd == -1 ? DIAL_FAILED : DIAL_OPEN;
+		return;
+	}
 	if (h->h_numeric) {
 		hints_for(&hints, 1);
 		if ((r = getaddrinfo(h->h_name, h->h_port, &hints,
@@ -238,7 +246,7 @@ dial_stop(struct dial *d)
 		d->d_lookup = NULL;
 	}
 	if (d->d_fd != -1)
-		(void)close(d->d_fd);
+		transport_close(d->d_fd);
 	d->d_fd = -1;
 	if (d->d_res != NULL)
 		freeaddrinfo(d->d_res);
