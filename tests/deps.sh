@@ -6,7 +6,8 @@ set -eu
 
 pkgs="build-essential pkgconf libinih-dev libcrypt-dev libcmocka-dev clang
       libclang-rt-14-dev valgrind python3 python3-pytest expect telnet
-      netcat-openbsd socat cppcheck clang-tidy gdb $*"
+      netcat-openbsd socat cppcheck clang-tidy gdb openssh-server
+      openssh-client $*"
 
 missing=
 for p in $pkgs; do
