@@ -101,7 +101,8 @@ class Daemon:
     """One `argo-server -f` on ADDR, its own xen_dir (web1, db1 and
     only-N, N the address's last byte), simulated xl and chroot."""
 
-    def __init__(self, root, addr, users=True, allow=None, cfgs=None):
+    def __init__(self, root, addr, users=True, allow=None, cfgs=None,
+                 socket=None):
         self.root = Path(root)
         self.addr = addr
         self.root.mkdir(parents=True, exist_ok=True)
@@ -126,11 +127,16 @@ class Daemon:
                 "xen_dir = %s" % xen, "toolstack = %s" % self.xl,
                 "toolstack_timeout = 10", "chroot = %s" % empty,
                 "pidfile = %s" % (self.root / "argo.pid")]
+        if socket:
+            # The local socket (DESIGN.md 8); our uid is admin on it.
+            conf += ["socket = %s" % socket, "socket_mode = 0600"]
         if allow:
             conf += ["[allow]"] + ["client = %s" % a for a in allow]
         if users:
-            conf += ["[user admin]", "password = %s" % make_hash(PASSWORD),
-                     "[user ro]", "password = %s" % make_hash(PASSWORD),
+            conf += ["[user admin]", "password = %s" % make_hash(PASSWORD)]
+            if socket:
+                conf += ["unix_users = %d" % os.getuid()]
+            conf += ["[user ro]", "password = %s" % make_hash(PASSWORD),
                      "readonly = yes"]
         self.conf = self.root / "argo.conf"
         self.conf.write_text("\n".join(conf) + "\n")

@@ -87,6 +87,99 @@ test_bad(void **state)
 	assert_non_null(strstr(err, "longer than"));
 }
 
+/* DESIGN.md 8: unix:PATH and ssh://[USER@]HOST[:PORT]. */
+struct xgood {
+	const char	*spec;
+	enum host_kind	 kind;
+	const char	*name;
+	const char	*port;
+	const char	*user;
+};
+
+static const struct xgood xgoods[] = {
+	{ "unix:/run/argo-server/argo.sock", HOST_UNIX,
+	    "/run/argo-server/argo.sock", "", NULL },
+	{ "unix:rel/sock", HOST_UNIX, "rel/sock", "", NULL },
+	{ "ssh://dom1", HOST_SSH, "dom1", "", NULL },
+	{ "ssh://ops@dom1", HOST_SSH, "dom1", "", "ops" },
+	{ "ssh://dom2:2222", HOST_SSH, "dom2", "2222", NULL },
+	{ "ssh://o.p-s_1@dom2.example.org:22", HOST_SSH, "dom2.example.org",
+	    "22", "o.p-s_1" },
+	{ "ssh://127.0.0.3", HOST_SSH, "127.0.0.3", "", NULL },
+	{ "ssh://[::1]:2200", HOST_SSH, "::1", "2200", NULL },
+	{ "ssh://root@[2001:db8::7]", HOST_SSH, "2001:db8::7", "", "root" },
+};
+
+static const char *xbads[] = {
+	"unix:", "ssh://", "ssh://@dom1", "ssh://ops@", "ssh://-oProxyCommand=x",
+	"ssh://-l@dom1", "ssh://ops@-dom1", "ssh://dom1:0", "ssh://dom1:x",
+	"ssh://dom1:", "ssh://dom1/", "ssh://dom1/path", "ssh://a@b@dom1",
+	"ssh://o ps@dom1", "ssh://dom 1", "ssh://unix:/x", "ssh://ssh://dom1",
+	"ssh:dom1", "ssh//dom1", "ssh://10.1", "ssh://[::1",
+	"ssh://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@dom1",
+	NULL
+};
+
+static void
+test_other_transports(void **state)
+{
+	struct host	h;
+	char		err[256], longpath[200];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(xgoods) / sizeof(xgoods[0]); i++) {
+		if (host_parse(xgoods[i].spec, "20203", &h, err,
+		    sizeof(err)) != 0)
+			fail_msg("%s: %s", xgoods[i].spec, err);
+		assert_string_equal(h.h_spec, xgoods[i].spec);
+		assert_int_equal(h.h_kind, xgoods[i].kind);
+		assert_string_equal(h.h_name, xgoods[i].name);
+		if (xgoods[i].kind == HOST_SSH)
+			assert_string_equal(h.h_port, xgoods[i].port);
+		if (xgoods[i].user == NULL)
+			assert_null(h.h_user);
+		else
+			assert_string_equal(h.h_user, xgoods[i].user);
+		host_free(&h);
+	}
+	for (i = 0; xbads[i] != NULL; i++) {
+		err[0] = '\0';
+		if (host_parse(xbads[i], "20203", &h, err, sizeof(err)) == 0)
+			fail_msg("accepted: \"%s\"", xbads[i]);
+		assert_true(err[0] != '\0');
+	}
+	/* sun_path holds 107 bytes and the NUL. */
+	memcpy(longpath, "unix:", 5);
+	memset(longpath + 5, 'a', 108);
+	longpath[113] = '\0';
+	assert_int_equal(host_parse(longpath, "1", &h, err, sizeof(err)), -1);
+	longpath[112] = '\0';
+	assert_int_equal(host_parse(longpath, "1", &h, err, sizeof(err)), 0);
+	host_free(&h);
+}
+
+static void
+test_mixed_list(void **state)
+{
+	struct hostlist	hl;
+	char		err[256];
+
+	(void)state;
+	memset(&hl, 0, sizeof(hl));
+	assert_int_equal(hosts_add_list(&hl, "ssh://ops@dom1,dom1,"
+	    "ssh://dom1,unix:/s,ssh://ops@dom1,unix:/s,ssh://ops@dom1:22",
+	    "20203", err, sizeof(err)), 0);
+	/* Kind, user and port make a host; the repeats are asked once. */
+	assert_int_equal(hl.hl_n, 5);
+	assert_int_equal(hl.hl_hosts[0].h_kind, HOST_SSH);
+	assert_int_equal(hl.hl_hosts[1].h_kind, HOST_TCP);
+	assert_string_equal(hl.hl_hosts[2].h_spec, "ssh://dom1");
+	assert_int_equal(hl.hl_hosts[3].h_kind, HOST_UNIX);
+	assert_string_equal(hl.hl_hosts[4].h_spec, "ssh://ops@dom1:22");
+	hosts_free(&hl);
+}
+
 static void
 test_list(void **state)
 {
@@ -154,6 +247,8 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_other_transports),
+		cmocka_unit_test(test_mixed_list),
 		cmocka_unit_test(test_file),
 	};
 
