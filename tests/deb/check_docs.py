@@ -39,9 +39,16 @@ SERVER_KEYS = {
     "anonymous_read": "yes",
     "user": "argo-server",
     "chroot": "/var/lib/argo-server/empty",
+    # DESIGN.md 8: set, not commented, in the shipped file
+    "socket": None,
+    "socket_mode": None,
+    "socket_group": None,
 }
+SHIPPED_SOCKET = ["socket = /run/argo-server/argo.sock", "socket_mode = 0660",
+                  "socket_group = argo"]
 ALLOW_KEYS = {"client": None}
-USER_KEYS = {"password": None, "instances": "*", "readonly": "no"}
+USER_KEYS = {"password": None, "instances": "*", "readonly": "no",
+             "unix_users": None}
 SECTIONS = ["server", "allow", "user NAME"]
 
 COMMANDS = ["help", "version", "auth", "whoami", "list available",
@@ -106,6 +113,8 @@ def main():
               "found: %r" % shown)
 
     for key, default in SERVER_KEYS.items():
+        if default is None:
+            continue
         line = "#%s = %s" % (key, default)
         check(re.search("^" + re.escape(line) + "$", sample, re.M)
               is not None,
@@ -115,9 +124,10 @@ def main():
               "etc/argo-server.conf shows %s" % key)
     active = [ln for ln in sample.splitlines()
               if ln.strip() and not ln.lstrip().startswith(("#", ";"))]
-    check(active == ["[server]", "[allow]", "client = 127.0.0.1",
-                     "client = ::1"],
-          "etc/argo-server.conf: only loopback admitted, no active user",
+    check(active == ["[server]"] + SHIPPED_SOCKET +
+          ["[allow]", "client = 127.0.0.1", "client = ::1"],
+          "etc/argo-server.conf: the local socket, only loopback admitted, "
+          "no active user",
           "active lines: %r" % active)
     check(all(len(ln.encode()) < 198 for ln in sample.splitlines()),
           "etc/argo-server.conf: every line under 198 bytes")
@@ -196,7 +206,8 @@ def check_binary(binary, root, sample):
         with open(full, "w") as f:
             f.write("[server]\n")
             for k, v in SERVER_KEYS.items():
-                f.write("%s = %s\n" % (k, v))
+                if v is not None:
+                    f.write("%s = %s\n" % (k, v))
             f.write("[allow]\nclient = 127.0.0.1\n")
         os.chmod(full, 0o640)
         rc, out = run_t(binary, full)
