@@ -52,6 +52,9 @@ POLICY_SAVED=
 POLICY_MADE=0
 SINK_PID=
 STUNNEL_PIDS=
+SOCKUSER=argo-debsock	# a member of group argo, mapped by unix_users
+SOCKUSER_MADE=0
+SOCK=/run/argo-server/argo.sock
 LOGCHECK=0
 
 ok()
@@ -247,6 +250,9 @@ cleanup()
 		mv -f "$POLICY_SAVED" /usr/sbin/policy-rc.d
 	elif [ "$POLICY_MADE" = 1 ]; then
 		rm -f /usr/sbin/policy-rc.d
+	fi
+	if [ "$SOCKUSER_MADE" = 1 ]; then
+		userdel "$SOCKUSER" 2>/dev/null
 	fi
 	for p in $STUNNEL_PIDS; do
 		kill -TERM "$p" 2>/dev/null
@@ -526,12 +532,23 @@ write_conf()
 		printf 'workers = 2\nmax_clients = 8\nxen_dir = %s\n' "$R/xen"
 		printf 'toolstack = %s\ntoolstack_timeout = 20\n' "$R/bin/xl"
 		printf 'pidfile = %s\nanonymous_read = %s\n' "$PIDFILE" "$1"
+		# The packaged socket (DESIGN.md 8), as the shipped file has it.
+		printf 'socket = %s\nsocket_mode = 0660\n' "$SOCK"
+		printf 'socket_group = argo\n'
 		printf '\n[allow]\nclient = 127.0.0.1\n'
+		printf '\n[user debsock]\nunix_users = %s\n' "$SOCKUSER"
+		printf 'instances = alpha beta gamma\n'
 		[ $# -gt 1 ] && printf '%s\n' "$2"
 	} >"$TC.new"
 	chmod 640 "$TC.new"
 	mv -f "$TC.new" "$TC"
 }
+that "postinst created the system group argo" sh -c \
+	'getent group argo | grep -q "^argo:x:[0-9]*:"'
+if ! getent passwd "$SOCKUSER" >/dev/null; then
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -G argo "$SOCKUSER" &&
+	    SOCKUSER_MADE=1
+fi
 write_conf yes
 printf 'PORT=\nDAEMON_OPTS="-c %s"\n' "$TC" >"$DEFAULTS"
 
@@ -569,6 +586,31 @@ out=$(session "$PORT1" version)
 is "version over TCP" "$(printf '%s\n' "$out" | sed -n 2p)" \
 	"argo-server $VERSION"
 check_log "log: session end" "session end peer=127.0.0.1"
+
+# The local socket: the shipped file enables it, the init script makes
+# /run/argo-server, and an admin in group argo mapped by unix_users types
+# `argo -l list running` on dom0 with no password.
+that "the shipped configuration enables $SOCK" \
+	grep -q "^socket = $SOCK\$" "$CONF"
+that "the shipped configuration: mode 0660, group argo" sh -c \
+	"grep -q '^socket_mode = 0660\$' '$CONF' &&
+	 grep -q '^socket_group = argo\$' '$CONF'"
+is "the init script made /run/argo-server 0755" \
+	"$(stat -c '%a %U' /run/argo-server 2>&1)" "755 root"
+is "the socket: mode 0660, owner root, group argo" \
+	"$(stat -c '%F %a %U %G' "$SOCK" 2>&1)" "socket 660 root argo"
+rc_is 0 "argo -l list running as a member of argo mapped by unix_users" \
+	runuser -u "$SOCKUSER" -- /usr/bin/argo -l list running
+is "argo -l whoami names the account, no password asked" \
+	"$(runuser -u "$SOCKUSER" -- /usr/bin/argo -l whoami 2>&1)" "debsock"
+is "argo -l list available: the account's instances" \
+	"$(runuser -u "$SOCKUSER" -- /usr/bin/argo -l list available 2>&1 |
+	    tr '\n' ' ')" "alpha beta gamma "
+rc_is 2 "a user outside group argo cannot connect (exit 2)" \
+	runuser -u nobody -- /usr/bin/argo -l whoami
+that "... with Permission denied" grep -q "Permission denied" "$W/out"
+check_log "log: the socket session names unix:UID and the account" \
+	"session start peer=unix:$(id -u "$SOCKUSER") user=debsock"
 
 # Privilege separation: the account and the chroot from the postinst, the
 # workers running as that account, the broker as root.
@@ -742,6 +784,7 @@ rc_is 0 "stop" "$INIT" stop
 diag "$W/out"
 rc_is 3 "status after stop: 3" "$INIT" status
 that "pid file removed" test ! -e "$PIDFILE"
+that "socket removed" test ! -e "$SOCK"
 that "port $PORT1 free" wait_for 5 port_closed "$PORT1"
 that "master and workers gone" wait_for 5 no_argo_left
 check_log "log: stopped" "argo-server[$PID]: stopped"

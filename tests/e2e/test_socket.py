@@ -205,8 +205,8 @@ def test_stale_socket_replaced_live_refused(daemon_factory, sockdir):
      "unix_users: uid 0 ('root') is already in [user a]"),
     ("[server]\nsocket_mode = 0999\n", 2,
      "socket_mode: '0999' is not an octal mode from 0 to 0777"),
-    ("[server]\nsocket_group = no-such-group-x\n", 2,
-     "socket_group: 'no-such-group-x' is not a group of this system"),
+    ("[server]\nsocket_group = -x\n", 2,
+     "socket_group: '-x' is not a group name"),
     ("[server]\nsocket = run/argo.sock\n", 2,
      "socket: 'run/argo.sock' is not an absolute path"),
     ("[user a]\ninstances = *\n", 1, "user a has no password"),
@@ -219,6 +219,16 @@ def test_config_errors(tmp_path, text, line, msg):
                        text=True, timeout=30)
     assert r.returncode == 1
     assert r.stderr.strip() == "%s:%d: %s" % (p, line, msg)
+
+
+def test_unknown_group_fails_at_start(daemon_factory, sockdir):
+    d = daemon_factory(start=False, server=server_keys(
+        sockdir + "/g/argo.sock", socket_group="no-such-group-x"))
+    r = subprocess.run(d.argv(), capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 1
+    assert "cannot listen on %s/g/argo.sock: no group no-such-group-x" % \
+        sockdir in r.stderr
 
 
 def test_account_of_unix_users_only_needs_no_password(tmp_path):
