@@ -7,6 +7,7 @@
 #define ARGO_WORKER_H
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -30,6 +31,13 @@ struct worker_env {
 /* Never returns. */
 void	worker_main(struct config *conf, const struct worker_env *env)
 	    __attribute__((noreturn));
+
+/* worker_admit.c: the slots a scan of the board looks at. */
+int	worker_hiwater(const struct board *b);
+/* Admit the client fd accepted on a TCP (local 0) or the UNIX listener,
+ * then serve its session; the caller closes fd. */
+void	worker_serve(const struct config *c, struct board *b, int slot, int fd,
+	    const struct sockaddr_storage *ss, socklen_t sslen, int local);
 
 /* Set by the worker's signal handlers (and when the broker is gone); read
  * by the session's waits. */

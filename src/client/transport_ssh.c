@@ -112,10 +112,9 @@ control_dir(void)
 	else
 		(void)snprintf(dir, sizeof(dir), "/tmp/argo-ssh-%lu",
 		    (unsigned long)getuid());
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		dir[0] = '\0';
 	/* Someone else's, or open to others: their sockets would be ours. */
-	else if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
+	    lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
 		dir[0] = '\0';
 	return (dir[0] != '\0' ? dir : NULL);
