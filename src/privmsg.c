@@ -290,7 +290,7 @@ privmsg_type_name(const struct priv_req *rq)
 {
 	static const char *const names[PRIV_TYPE_MAX] = {
 		NULL, "auth", "scan", "list", "resolve", NULL, "info",
-		"console", "console-end",
+		"console", "console-end", "watch", "watch-next", "watch-end",
 	};
 
 	if (rq->r_type == PRIV_CONTROL)
