@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <dirent.h>
@@ -490,6 +491,20 @@ static const struct trap_case	trap_cases[] = {
 	{ "io_uring_setup", SYS_io_uring_setup, NULL, { 1, 0 } },
 #endif
 	{ "process_vm_writev", SYS_process_vm_writev, NULL, { 0 } },
+	/* Socket options but a watch's keepalive (cmd_watch.c). */
+	{ "setsockopt SO_RCVBUF", SYS_setsockopt, NULL,
+	    { -1, SOL_SOCKET, SO_RCVBUF, 0, 4 } },
+	{ "setsockopt SO_REUSEADDR", SYS_setsockopt, NULL,
+	    { -1, SOL_SOCKET, SO_REUSEADDR, 0, 4 } },
+	{ "setsockopt TCP_NODELAY", SYS_setsockopt, NULL,
+	    { -1, IPPROTO_TCP, TCP_NODELAY, 0, 4 } },
+	/* The right number at the wrong level. */
+	{ "setsockopt IPPROTO_TCP/SO_KEEPALIVE", SYS_setsockopt, NULL,
+	    { -1, IPPROTO_TCP, SO_KEEPALIVE, 0, 4 } },
+	{ "setsockopt SOL_SOCKET/TCP_KEEPIDLE", SYS_setsockopt, NULL,
+	    { -1, SOL_SOCKET, TCP_KEEPIDLE, 0, 4 } },
+	{ "setsockopt IPPROTO_IP/IP_TTL", SYS_setsockopt, NULL,
+	    { -1, IPPROTO_IP, IP_TTL, 0, 4 } },
 };
 
 static void
@@ -845,6 +860,19 @@ child_allowed(const void *arg)
 	    0);
 	CHECK(sendto(afd, "pong", 4, MSG_NOSIGNAL, NULL, 0) == 4);
 	CHECK(recvfrom(cfd, buf, sizeof(buf), 0, NULL, NULL) == 4);
+	/* A watching session's keepalive, the only socket options. */
+	i = 1;
+	CHECK(setsockopt(afd, SOL_SOCKET, SO_KEEPALIVE, &i, sizeof(i)) == 0);
+	i = 20;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_KEEPIDLE, &i, sizeof(i)) == 0);
+	i = 10;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_KEEPINTVL, &i, sizeof(i)) ==
+	    0);
+	i = 3;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_KEEPCNT, &i, sizeof(i)) == 0);
+	i = 50000;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_USER_TIMEOUT, &i,
+	    sizeof(i)) == 0);
 	CHECK(shutdown(cfd, SHUT_WR) == 0);
 	CHECK(recv(afd, buf, sizeof(buf), 0) == 0);
 	CHECK(close(afd) == 0 && close(cfd) == 0);
