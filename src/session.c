@@ -346,12 +346,16 @@ session_run(const struct config *c, int fd, const char *peer)
 				handle_line(&s, line, linelen);
 				deadline = util_now_ms() +
 				    (long long)c->c_idle_timeout * 1000;
-				if (s.s_console == -1)
+				if (s.s_console == -1 && !s.s_watch)
 					break;
-				/* The rest of rbuf is the console's first. */
+				/* The rest of rbuf is the console's (or the
+				 * watch's) first. */
 				s.s_npending = (size_t)n - off - used;
 				memmove(rbuf, rbuf + off + used, s.s_npending);
-				console_run(&s);
+				if (s.s_watch)
+					watch_run(&s);
+				else
+					console_run(&s);
 				rbuf_used = sizeof(rbuf);	/* all of it, maybe */
 				/* And what follows the escape, ours again. */
 				n = (ssize_t)s.s_npending;

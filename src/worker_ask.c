@@ -81,6 +81,40 @@ gone:
 	return (NULL);
 }
 
+int
+ask_post(struct priv_req *rq)
+{
+	rq->r_magic = PRIV_MAGIC;
+	rq->r_session = cur_session;
+	if (privmsg_send(chan, rq, sizeof(*rq), cur_client, 0) == -1) {
+		if (!worker_stop)
+			log_warnx("the broker is gone: finishing");
+		worker_stop = 1;
+		return (-1);
+	}
+	cur_client = -1;
+	return (0);
+}
+
+const struct priv_rep *
+ask_take(enum priv_type type)
+{
+	long	n;
+	int	fd = -1;
+
+	n = privmsg_recv(chan, repbuf, sizeof(repbuf), &fd, 0);
+	if (fd != -1)
+		close(fd);		/* a watch never gets one */
+	if (n > 0 && privmsg_check_rep(repbuf, (size_t)n, type) == 0)
+		return ((const struct priv_rep *)(const void *)repbuf);
+	if (n > 0)
+		log_warnx("bad reply from the broker");
+	else if (!worker_stop)
+		log_warnx("the broker is gone: finishing");
+	worker_stop = 1;
+	return (NULL);
+}
+
 const char *
 ask_payload(const struct priv_rep *rep)
 {

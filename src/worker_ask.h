@@ -28,6 +28,14 @@ void	ask_session(uint64_t session, int client);
  * broker is gone: the worker then stops after this session.
  */
 const struct priv_rep *ask(struct priv_req *rq, int *fdp);
+/*
+ * The two halves of ask(), for a watch, whose question waits in the
+ * broker while the session reads its client: send rq (0, or -1 when the
+ * broker is gone), and read the next reply, which must answer a request of
+ * type (NULL when the broker is gone or broke the protocol).
+ */
+int	ask_post(struct priv_req *rq);
+const struct priv_rep *ask_take(enum priv_type type);
 /* The reply's payload. */
 const char *ask_payload(const struct priv_rep *rep);
 /* The 400 reply for a refused or failed request (rep NULL: no broker). */
