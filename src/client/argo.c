@@ -27,6 +27,7 @@
 #include "interact.h"
 #include "net.h"
 #include "password.h"
+#include "watch.h"
 #include "xutil.h"
 
 static void __attribute__((noreturn))
@@ -44,12 +45,14 @@ usage(void)
 	    "  -o          output in host order, not as replies arrive\n"
 	    "  -p PORT     port of hosts given without one (default %d)\n"
 	    "  -t SECONDS  deadline per host for connect and reply "
-	    "(default %d)\n"
+	    "(default %d;\n"
+	    "              watch: until the stream starts)\n"
 	    "  -u USER     log in first; password from ARGO_PASSWORD,\n"
 	    "              ARGO_PASSWORD_FILE (mode 0600) or the terminal\n"
 	    "  -V          print the version\n"
 	    "  -h          print this help\n"
 	    "No COMMAND: an interactive session with one host.\n"
+	    "watch: every host's changes as they come, until Ctrl-C.\n"
 	    "Exit status: 0 all answered 200, 1 some 400, 2 some not "
 	    "reached, 64 bad use.\n",
 	    ARGO_CLIENT_JOBS, ARGO_DEFAULT_PORT, ARGO_CLIENT_TIMEOUT);
@@ -156,6 +159,7 @@ main(int argc, char *argv[])
 	char		 port[6], err[ARGO_CLIENT_ERR + 64], *line = NULL;
 	char		*pass = NULL;
 	int		 ch, nfiles = 0, stdin_hosts = 0, i, status, pnum;
+	int		 watching;
 
 	memset(&hl, 0, sizeof(hl));
 	memset(&rq, 0, sizeof(rq));
@@ -261,7 +265,10 @@ main(int argc, char *argv[])
 		rq.rq_user = user;
 		rq.rq_pass = pass;
 	}
-	fd_room(o.o_jobs);
+	/* A watch holds every host's connection at once (watch.c). */
+	watching = line != NULL && first_is(line, "watch");
+	fd_room(watching && hl.hl_n > (size_t)o.o_jobs ? (int)hl.hl_n :
+	    o.o_jobs);
 	if (net_init() == -1)
 		xdie(ARGO_EXIT_OSERR, "signalfd: %s", strerror(errno));
 
@@ -269,6 +276,8 @@ main(int argc, char *argv[])
 		status = interact_run(&hl.hl_hosts[0], &rq, &o);
 	else if (first_is(line, "console"))
 		status = interact_console(&hl.hl_hosts[0], &rq, &o, line + 8);
+	else if (watching)
+		status = watch_run(hl.hl_hosts, hl.hl_n, &rq, &o);
 	else
 		status = fleet_run(hl.hl_hosts, hl.hl_n, &rq, &o);
 
