@@ -125,7 +125,7 @@ answer(struct bchan *ch, int empty_ok)
 			    (long)ch->ch_pid, ch->ch_peer, ch->ch_user ?
 			    ch->ch_user->u_name : "-", WATCH_QUEUE_MAX / 1024);
 		w->w_overrun = 2;
-	} else {
+	} else if (w->w_len > 0) {	/* else an empty answer (the end) */
 		n = w->w_len;
 		if (n > PRIV_OUT_MAX) {
 			/* Whole lines only: the last LF that fits ends it. */
