@@ -149,7 +149,7 @@ reap(void)
 	pid_t	pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (bcon_reaped(pid, st))
+		if (bcon_reaped(pid, st) || bwatch_reaped(pid, st))
 			continue;
 		for (i = 0; i < BROKER_MAX_CHANS; i++)
 			if (broker_chans[i] != NULL &&
@@ -186,12 +186,14 @@ overdue(long long now)
 static void __attribute__((noreturn))
 serve(void)
 {
-	static struct pollfd	 pfd[2 * BROKER_MAX_CHANS + 1];
-	static struct bchan	*who[2 * BROKER_MAX_CHANS + 1];
-	static int		 isjob[2 * BROKER_MAX_CHANS + 1];
+	/* The control socket, each channel and its job, the watch's poll. */
+	static struct pollfd	 pfd[2 * BROKER_MAX_CHANS + 2];
+	static struct bchan	*who[2 * BROKER_MAX_CHANS + 2];
+	static int		 isjob[2 * BROKER_MAX_CHANS + 2];
 	struct timespec		 tick = { 1, 0 };
 	sigset_t		 open;
 	nfds_t			 n, k;
+	long			 wait;
 	int			 i;
 
 	sigemptyset(&open);
@@ -224,6 +226,12 @@ serve(void)
 				who[n++] = ch;
 			}
 		}
+		if (bwatch_fd() != -1) {
+			pfd[n].fd = bwatch_fd();
+			pfd[n].events = POLLIN;
+			isjob[n] = 0;
+			who[n++] = NULL;	/* no channel's */
+		}
 		if (ppoll(pfd, n, &tick, &open) == -1 && errno != EINTR)
 			fatal("poll");
 		if (got_chld) {
@@ -242,6 +250,10 @@ serve(void)
 		for (k = 1; k < n; k++) {
 			struct bchan *ch = who[k];
 
+			if (pfd[k].revents != 0 && ch == NULL) {
+				bwatch_read();
+				continue;
+			}
 			if (pfd[k].revents == 0 || ch->ch_fd == -1)
 				continue;
 			if (isjob[k]) {
@@ -254,6 +266,13 @@ serve(void)
 		}
 		if (pfd[0].revents != 0)
 			ctl_read();
+		/* After the events: a poll just read may make the next due. */
+		wait = bwatch_tick(util_now_ms());
+		if (wait >= 0 && wait < tick.tv_sec * 1000L +
+		    tick.tv_nsec / 1000000) {
+			tick.tv_sec = wait / 1000;
+			tick.tv_nsec = (wait % 1000) * 1000000;
+		}
 	}
 	log_debug("broker stopping");
 	exit(0);

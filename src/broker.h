@@ -60,6 +60,7 @@ struct bchan {
 	int		 ch_con;		/* 1 + its slot in broker_console.c, 0 */
 	long long	 ch_con_wait;	/* waiting for the name until, 0: not */
 	struct priv_req	 ch_con_rq;	/* the request answered after the wait */
+	struct bwatch	*ch_watch;	/* watching (broker_watch.c), or NULL */
 };
 
 /* broker.c: the state the loop and the channels share. */
@@ -99,6 +100,27 @@ void	bcon_stop(struct bchan *ch);		/* the worker is gone */
 int	bcon_reaped(pid_t pid, int status);
 /* The stopping steps and the waits; 1 while any is under way. */
 int	bcon_tick(long long now);
+
+/* broker_watch.c: `watch`, one toolstack poll for every watching session. */
+/* PRIV_WATCH (checked by job_check()), PRIV_WATCH_NEXT, PRIV_WATCH_END. */
+void	bwatch_start(struct bchan *ch, const struct priv_req *rq);
+/* -1: a NEXT is held already (the worker broke the protocol). */
+int	bwatch_next(struct bchan *ch, const struct priv_req *rq);
+void	bwatch_end(struct bchan *ch, const struct priv_req *rq);
+void	bwatch_leave(struct bchan *ch);		/* the worker is gone */
+/* broker_watch_poll.c: pid was reaped: 1 if it was the poll's child. */
+int	bwatch_reaped(pid_t pid, int status);
+/* Start a poll when one is due; the ms until the next is, or -1: none. */
+long	bwatch_tick(long long now);
+/* The running poll's pipe, or -1; read it when poll() says so. */
+int	bwatch_fd(void);
+void	bwatch_read(void);
+/* Between broker_watch.c and broker_watch_poll.c. */
+struct domlist;
+int	bwatch_watchers(void);
+void	bwatch_poll_now(void);		/* unless one runs */
+void	bwatch_polled(const struct domlist *dl);	/* a good poll */
+void	bwatch_failed(const char *summary);		/* a failed one */
 
 /* broker_auth.c: prepare what auth needs (the dummy hash). */
 void	job_init(void);

@@ -37,6 +37,7 @@ bchan_close(struct bchan *ch)
 		bcon_stop(ch);
 		return;
 	}
+	bwatch_leave(ch);
 	if (ch->ch_fd == -1)
 		return;
 	close(ch->ch_fd);
@@ -279,6 +280,11 @@ bchan_read(struct bchan *ch)
 			chan_kill(ch, "began a session with a console held");
 			return;
 		}
+		if (ch->ch_watch != NULL) {
+			close(fd);
+			chan_kill(ch, "began a session while watching");
+			return;
+		}
 		ch->ch_session = rq.r_session;
 		ch->ch_user = NULL;
 		bpeer_learn(ch, fd);
@@ -290,6 +296,22 @@ bchan_read(struct bchan *ch)
 		if (ch->ch_peer_ss.ss_family == AF_UNIX && ch->ch_peer_uid >= 0)
 			ch->ch_user = config_user_by_uid(ch->ch_bc->bc_conf,
 			    (uid_t)ch->ch_peer_uid);
+	}
+	/* A watching session asks for its lines and its end, nothing else. */
+	if ((ch->ch_watch != NULL) != (rq.r_type == PRIV_WATCH_NEXT ||
+	    rq.r_type == PRIV_WATCH_END)) {
+		chan_kill(ch, ch->ch_watch != NULL ? "asked for more than "
+		    "its watch" : "asked for watch lines without a watch");
+		return;
+	}
+	if (rq.r_type == PRIV_WATCH_END) {
+		bwatch_end(ch, &rq);
+		return;
+	}
+	if (rq.r_type == PRIV_WATCH_NEXT) {
+		if (bwatch_next(ch, &rq) == -1)
+			chan_kill(ch, "asked for watch lines twice");
+		return;
 	}
 	if (rq.r_type == PRIV_SCAN) {
 		do_scan(ch, &rq);
@@ -321,6 +343,10 @@ bchan_read(struct bchan *ch)
 		}
 		util_strlcpy(ch->ch_con_name, inst->i_name,
 		    sizeof(ch->ch_con_name));
+	}
+	if (rq.r_type == PRIV_WATCH) {
+		bwatch_start(ch, &rq);	/* no child: the broker's one poll */
+		return;
 	}
 	job_start(ch, &rq, inst);
 }

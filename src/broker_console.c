@@ -61,6 +61,30 @@ struct con {
 
 static struct con	cons[CON_MAX];
 
+/*
+ * The terminal's input side raw before the tool runs, as xenconsole makes
+ * it once started: what the client sends meanwhile (a paste right behind
+ * the request) is neither echoed, nor held for a line, nor cut at 4 KiB,
+ * nor turned into signals by the line discipline.  Output processing
+ * stays, so that the tool's own messages before that keep their CR LF.
+ */
+static void
+raw_input(int m)
+{
+	struct termios	t;
+
+	if (tcgetattr(m, &t) == -1)
+		return;
+	t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
+	    IGNCR | ICRNL | IXON);
+	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+	t.c_cflag |= CS8;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	(void)tcsetattr(m, TCSANOW, &t);
+}
+
 /* `TOOL console NAME` on a new pty: the master side, or -1 (logged). */
 static int
 spawn(const struct config *c, const char *name, pid_t *pidp)
@@ -84,6 +108,7 @@ spawn(const struct config *c, const char *name, pid_t *pidp)
 		return (-1);
 	}
 	(void)ioctl(m, TIOCSWINSZ, &ws);
+	raw_input(m);
 	argv[0] = c->c_toolstack;
 	argv[1] = (char *)(uintptr_t)"console";
 	argv[2] = (char *)(uintptr_t)name;

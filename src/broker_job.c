@@ -42,6 +42,7 @@ job_check(const struct bchan *ch, const struct priv_req *rq,
 	case PRIV_LIST:
 	case PRIV_INFO:
 	case PRIV_RESOLVE:
+	case PRIV_WATCH:
 		if (u == NULL && !c->c_anonymous_read) {
 			*why = "the session is anonymous and anonymous_read "
 			    "is off";
@@ -63,7 +64,8 @@ job_check(const struct bchan *ch, const struct priv_req *rq,
 		*why = "not a job";
 		return (PRIV_DENIED);
 	}
-	if (rq->r_type == PRIV_LIST || rq->r_type == PRIV_INFO)
+	if (rq->r_type == PRIV_LIST || rq->r_type == PRIV_INFO ||
+	    rq->r_type == PRIV_WATCH)
 		return (PRIV_OK);
 	if (map == NULL || (*inst = instances_find(map, rq->r_name)) == NULL) {
 		*why = "no such instance in the broker's scan";

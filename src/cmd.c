@@ -52,6 +52,8 @@ static const struct cmd cmds[] = {
 	    "mem-set NAME MIB", "set an instance's memory, in MiB", cmd_vm },
 	{ "vcpu-set", NULL, 2, NEED_CONTROL, CMD_F_INSTANCE, PV_VCPUSET,
 	    "vcpu-set NAME N", "set an instance's number of vCPUs", cmd_vm },
+	{ "watch", NULL, 0, NEED_READ, 0, 0, "watch",
+	    "stream state changes until a line is sent", cmd_watch },
 	{ "exit", NULL, 0, NEED_NONE, 0, 0, "exit",
 	    "end the session (also: quit)", cmd_quit },
 	{ "quit", NULL, 0, NEED_NONE, CMD_F_ALIAS, 0, "quit", NULL, cmd_quit },

@@ -46,5 +46,6 @@ cmd_fn	cmd_list_available, cmd_list_running, cmd_status, cmd_ip; /* cmd_list.c *
 cmd_fn	cmd_vm;						/* cmd_vm.c */
 cmd_fn	cmd_info;					/* cmd_info.c */
 cmd_fn	cmd_console;					/* worker_console.c */
+cmd_fn	cmd_watch;					/* cmd_watch.c */
 
 #endif

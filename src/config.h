@@ -43,6 +43,7 @@ struct config {
 	char		*c_xen_dir;
 	char		*c_toolstack;
 	int		 c_toolstack_timeout;
+	int		 c_watch_interval;	/* seconds between watch polls */
 	char		*c_pidfile;		/* "" = none */
 	int		 c_anonymous_read;
 	char		*c_user;		/* the workers' account */

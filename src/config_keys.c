@@ -44,6 +44,7 @@ static const struct key server_keys[] = {
 	{ "xen_dir",		K_PATH,	OFF(c_xen_dir),		0, 0 },
 	{ "toolstack",		K_PATH,	OFF(c_toolstack),	0, 0 },
 	{ "toolstack_timeout",	K_INT,	OFF(c_toolstack_timeout), 1, 3600 },
+	{ "watch_interval",	K_INT,	OFF(c_watch_interval),	1, 60 },
 	{ "pidfile",		K_PATH_OR_EMPTY, OFF(c_pidfile), 0, 0 },
 	{ "anonymous_read",	K_BOOL,	OFF(c_anonymous_read),	0, 1 },
 	{ "user",		K_ACCOUNT, OFF(c_user),		0, 0 },
@@ -70,6 +71,7 @@ config_defaults(struct config *c)
 	c->c_xen_dir = util_xstrdup("/etc/xen");
 	c->c_toolstack = util_xstrdup("/usr/sbin/xl");
 	c->c_toolstack_timeout = 60;
+	c->c_watch_interval = 2;
 	c->c_pidfile = util_xstrdup("/run/argo-server.pid");
 	c->c_anonymous_read = 1;
 	c->c_user = util_xstrdup(ARGO_DEFAULT_USER);

@@ -290,7 +290,8 @@ privmsg_type_name(const struct priv_req *rq)
 {
 	static const char *const names[PRIV_TYPE_MAX] = {
 		NULL, "auth", "scan", "list", "resolve", NULL, "info",
-		"console", "console-end", "whoami",
+		"console", "console-end", "watch", "watch-next", "watch-end",
+		"whoami",
 	};
 
 	if (rq->r_type == PRIV_CONTROL)

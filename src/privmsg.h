@@ -33,10 +33,22 @@ enum priv_type {
 	PRIV_INFO,		/* TOOL info: the host's facts */
 	PRIV_CONSOLE,		/* attach to r_name's console: a pty back */
 	PRIV_CONSOLE_END,	/* detached: r_number bytes in, r_number2 out */
+	PRIV_WATCH,		/* join the watchers of state changes */
+	PRIV_WATCH_NEXT,	/* the next lines: answered when there are some */
+	PRIV_WATCH_END,		/* leave the watchers (a NEXT held is answered) */
 	PRIV_WHOAMI,		/* a socket session's account, from its uid:
 				   the name as payload, none: anonymous */
 	PRIV_TYPE_MAX
 };
+
+/*
+ * A watch is still one reply per request, so the channel never holds more
+ * than one reply the worker did not ask for: WATCH joins (PRIV_OK at once),
+ * then the worker keeps one WATCH_NEXT asked, which the broker holds until
+ * it has lines for that session (whole LF-ended lines, at most PRIV_OUT_MAX
+ * bytes a reply; PRIV_OVERRUN when they piled up past its bound unasked).
+ * WATCH_END may come while a NEXT is held: the NEXT is answered first.
+ */
 
 /* The verbs of PRIV_CONTROL; the broker maps each to its own argv. */
 enum priv_verb {
@@ -89,6 +101,7 @@ enum priv_status {
 	PRIV_NOSUCH,		/* no such instance for this account */
 	PRIV_NOTRUNNING,	/* console: the instance is not running */
 	PRIV_BUSY,		/* console: another session is attached */
+	PRIV_OVERRUN,		/* watch: lines piled up unasked; it is over */
 	PRIV_STATUS_MAX
 };
 

@@ -19,6 +19,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -28,6 +29,9 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,7 +105,12 @@ static const int allowed[] = {
 #endif
 	SYS_accept4, SYS_close, SYS_rt_sigprocmask, SYS_recvmsg, SYS_sendmsg,
 	SYS_getpid, SYS_clock_gettime, SYS_gettimeofday, SYS_readv,
-	SYS_writev, SYS_epoll_pwait, SYS_epoll_ctl,
+	/*
+	 * Waiting on epolls, never changing one: every epoll a worker holds
+	 * was made by root, whose watches (fs.epoll.max_user_watches) a
+	 * worker adding descriptors would spend.
+	 */
+	SYS_writev, SYS_epoll_pwait,
 #ifdef SYS_epoll_wait
 	SYS_epoll_wait,
 #endif
@@ -211,6 +220,24 @@ build(struct prog *p, pid_t self)
 	rule_arg_in(p, SYS_rt_sigaction, 0, &sigsys, 1, RET_TRAP, RET_ALLOW);
 	/* raise() and abort(), to ourselves only. */
 	rule_arg_in(p, SYS_tgkill, 0, &me, 1, RET_ALLOW, RET_TRAP);
+	/*
+	 * TCP keepalive and its user timeout, which a watching session sets
+	 * so that a client that vanished is noticed (cmd_watch.c); no other
+	 * socket option.
+	 */
+	JEQ(p, SYS_setsockopt, 0, 12);
+	LD(p, (uint32_t)ARG_LO(1));			/* the level */
+	JEQ(p, SOL_SOCKET, 0, 2);
+	LD(p, (uint32_t)ARG_LO(2));			/* the option */
+	JEQ(p, SO_KEEPALIVE, 6, 7);
+	JEQ(p, IPPROTO_TCP, 0, 6);
+	LD(p, (uint32_t)ARG_LO(2));
+	JEQ(p, TCP_KEEPIDLE, 3, 0);
+	JEQ(p, TCP_KEEPINTVL, 2, 0);
+	JEQ(p, TCP_KEEPCNT, 1, 0);
+	JEQ(p, TCP_USER_TIMEOUT, 0, 1);
+	RET(p, RET_ALLOW);
+	RET(p, RET_TRAP);
 	/* Nothing to open in an empty root; writing anywhere is fatal. */
 #ifdef SYS_open
 	rule_arg_mask(p, SYS_open, 1, OPEN_WRITE, RET_TRAP, RET_ERRNO(EACCES));

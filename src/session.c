@@ -291,18 +291,10 @@ session_run(const struct config *c, int fd, const char *peer, int local)
 	util_strlcpy(s.s_peer, peer, sizeof(s.s_peer));
 	lb = util_xmalloc(sizeof(*lb));
 	lb_init(lb);
-	if (local) {
-		int gone;
-
-		s.s_user = ask_whoami(c, &gone);
-		if (gone) {
-			s.s_close = 1;
-			s.s_reason = "error";
-		}
-		log_info("session start peer=%s user=%s", s.s_peer,
-		    s.s_user != NULL ? s.s_user->u_name : "-");
-	} else
-		log_info("session start peer=%s", s.s_peer);
+	if (local)
+		ask_whoami(&s);
+	log_info("session start peer=%s%s%s", s.s_peer, local ? " user=" : "",
+	    !local ? "" : s.s_user != NULL ? s.s_user->u_name : "-");
 
 	deadline = util_now_ms() + (long long)c->c_login_timeout * 1000;
 	while (!s.s_close) {
@@ -357,12 +349,16 @@ session_run(const struct config *c, int fd, const char *peer, int local)
 				handle_line(&s, line, linelen);
 				deadline = util_now_ms() +
 				    (long long)c->c_idle_timeout * 1000;
-				if (s.s_console == -1)
+				if (s.s_console == -1 && !s.s_watch)
 					break;
-				/* The rest of rbuf is the console's first. */
+				/* The rest of rbuf is the console's (or the
+				 * watch's) first. */
 				s.s_npending = (size_t)n - off - used;
 				memmove(rbuf, rbuf + off + used, s.s_npending);
-				console_run(&s);
+				if (s.s_watch)
+					watch_run(&s);
+				else
+					console_run(&s);
 				rbuf_used = sizeof(rbuf);	/* all of it, maybe */
 				/* And what follows the escape, ours again. */
 				n = (ssize_t)s.s_npending;

@@ -22,6 +22,7 @@ struct session {
 	char			*s_out;		/* pending reply bytes */
 	size_t			 s_outlen, s_outcap;
 	int			 s_console;	/* a console to relay, or -1 */
+	int			 s_watch;	/* a watch to stream (cmd_watch.c) */
 	unsigned char		*s_pending;	/* client bytes read, not yet */
 	size_t			 s_npending;	/* looked at (console mode) */
 	size_t			 s_pendcap;
@@ -31,6 +32,8 @@ struct session {
  * local: a client of the UNIX socket, whose account the broker knows. */
 void	session_run(const struct config *c, int fd, const char *peer,
 	    int local);
+/* cmd_watch.c: stream the watch until the client's line, then 300 DONE. */
+void	watch_run(struct session *s);
 /* worker_console.c: relay s->s_console until it ends, then 300 DONE. */
 void	console_run(struct session *s);
 

@@ -199,8 +199,9 @@ worker_main(struct config *conf, const struct worker_env *env)
 	}
 	/*
 	 * One epoll instance per worker, every listener EPOLLEXCLUSIVE: a
-	 * connection wakes one idle worker, not all of them.  Made before
-	 * the filter, which allows epoll_pwait but not epoll_create1.
+	 * connection wakes one idle worker, not all of them.  Made and
+	 * filled before the filter, which allows epoll_pwait but neither
+	 * epoll_create1 nor epoll_ctl.
 	 */
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");

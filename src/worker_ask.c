@@ -81,23 +81,58 @@ gone:
 	return (NULL);
 }
 
-const struct user *
-ask_whoami(const struct config *c, int *gone)
+void
+ask_whoami(struct session *s)
 {
 	struct priv_req		 rq;
 	const struct priv_rep	*rep;
 	char			 name[ARGO_MAX_NAME + 1];
 
 	privmsg_req_init(&rq, PRIV_WHOAMI);
-	*gone = 0;
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK ||
 	    rep->p_outlen > ARGO_MAX_NAME) {
-		*gone = 1;
-		return (NULL);
+		/* Nothing can be done for this client. */
+		s->s_close = 1;
+		s->s_reason = "error";
+		return;
 	}
 	memcpy(name, ask_payload(rep), rep->p_outlen);
 	name[rep->p_outlen] = '\0';
-	return (rep->p_outlen > 0 ? config_user(c, name) : NULL);
+	s->s_user = rep->p_outlen > 0 ? config_user(s->s_conf, name) : NULL;
+}
+
+int
+ask_post(struct priv_req *rq)
+{
+	rq->r_magic = PRIV_MAGIC;
+	rq->r_session = cur_session;
+	if (privmsg_send(chan, rq, sizeof(*rq), cur_client, 0) == -1) {
+		if (!worker_stop)
+			log_warnx("the broker is gone: finishing");
+		worker_stop = 1;
+		return (-1);
+	}
+	cur_client = -1;
+	return (0);
+}
+
+const struct priv_rep *
+ask_take(enum priv_type type)
+{
+	long	n;
+	int	fd = -1;
+
+	n = privmsg_recv(chan, repbuf, sizeof(repbuf), &fd, 0);
+	if (fd != -1)
+		close(fd);		/* a watch never gets one */
+	if (n > 0 && privmsg_check_rep(repbuf, (size_t)n, type) == 0)
+		return ((const struct priv_rep *)(const void *)repbuf);
+	if (n > 0)
+		log_warnx("bad reply from the broker");
+	else if (!worker_stop)
+		log_warnx("the broker is gone: finishing");
+	worker_stop = 1;
+	return (NULL);
 }
 
 const char *

@@ -31,10 +31,18 @@ const struct priv_rep *ask(struct priv_req *rq, int *fdp);
 /*
  * A socket session's account, as the broker has it from the client's uid
  * (DESIGN.md 8): asked before the first byte is read, so that whoami and
- * the worker's own checks agree with the broker's from the start.  NULL:
- * anonymous; *gone set when the broker did not answer.
+ * the worker's own checks agree with the broker's from the start: sets
+ * s_user (NULL: anonymous), or closes s when the broker did not answer.
  */
-const struct user *ask_whoami(const struct config *c, int *gone);
+void	ask_whoami(struct session *s);
+/*
+ * The two halves of ask(), for a watch, whose question waits in the
+ * broker while the session reads its client: send rq (0, or -1 when the
+ * broker is gone), and read the next reply, which must answer a request of
+ * type (NULL when the broker is gone or broke the protocol).
+ */
+int	ask_post(struct priv_req *rq);
+const struct priv_rep *ask_take(enum priv_type type);
 /* The reply's payload. */
 const char *ask_payload(const struct priv_rep *rep);
 /* The 400 reply for a refused or failed request (rep NULL: no broker). */

@@ -4,9 +4,10 @@
  * worker_relay.c moves the bytes both ways until the client's escape byte
  * (0x1d, Ctrl-], as in xl console and virsh console), the console's own
  * end, idle_timeout, the client's disappearance or a stop; then we tell
- * the broker, which lets go of the console at once (it stops and reaps
- * the tool on its own time), and finish the reply with the end line, back
- * in command mode.
+ * the broker, which lets go of the console at once and stops the tool
+ * (SIGTERM: xenconsole ends cleanly on it, as on its own escape byte,
+ * which therefore never needs to reach the tool, nor the guest), and
+ * finish the reply with the end line, back in command mode.
  *
  * The end line cannot be forged by the guest, whose output shares the
  * stream: it carries a random token (CON_TOKEN_BYTES from getrandom, in
@@ -46,7 +47,9 @@ console_run(struct session *s)
 	rq.r_number = e.in;
 	rq.r_number2 = e.out;
 	rep = ask(&rq, NULL);
-	close(pty);		/* the broker answered: the tool is being stopped */
+	if (rep != NULL)	/* the broker answered: the tool is being stopped */
+		relay_finish(pty, &e);
+	close(pty);
 	if (strcmp(e.why, "eof") == 0) {
 		s->s_close = 1;
 		if (s->s_reason == NULL)

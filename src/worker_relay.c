@@ -31,7 +31,8 @@
 
 #define CON_BUF		65536
 #define CON_ESCAPE	0x1d
-#define CON_EXIT_MS	1000	/* for the tool to act on the escape byte */
+/* For the stopped tool to close the pty: SIGKILL comes after the grace. */
+#define CON_EXIT_MS	(ARGO_KILL_GRACE_MS + 1000)
 
 /* Telnet (RFC 854), as in linebuf.c. */
 #define TN_SE		240
@@ -49,9 +50,6 @@ struct relay {
 	size_t		 r_toclilen;
 	enum tstate	 r_ts;
 	int		 r_escaped;	/* the client sent the escape byte */
-	long long	 r_leave_by;	/* since: when we stop waiting, or 0 */
-	int		 r_escsent;	/* the escape went to the tool */
-	int		 r_ptyfull;	/* the pty took less than we had */
 	int		 r_ptyeof;	/* the tool closed the pty (it ended) */
 	int		 r_ptydead;	/* writes to the pty fail */
 	int		 r_gone;	/* the client vanished */
@@ -62,9 +60,8 @@ static struct relay	rl;
 
 /*
  * Client bytes p[0..n) through the telnet layer into r_topty, which has
- * room for n more.  Stops after the escape byte, which is passed on by
- * itself once the rest is written (the console tool ends on it).  Returns
- * the bytes consumed.
+ * room for n more.  Stops after the escape byte, which is ours, not the
+ * guest's: it ends the console.  Returns the bytes consumed.
  */
 static size_t
 filter(const unsigned char *p, size_t n)
@@ -86,8 +83,6 @@ filter(const unsigned char *p, size_t n)
 				continue;
 			}
 			if (c == CON_ESCAPE) {
-				/* Written on its own later: xenconsole
-				 * takes it only as a read of one byte. */
 				rl.r_escaped = 1;
 				break;
 			}
@@ -194,48 +189,15 @@ to_pty(int pty)
 
 	n = write(pty, rl.r_topty, rl.r_toptylen);
 	if (n > 0) {
-		rl.r_ptyfull = (size_t)n < rl.r_toptylen;
 		shift(rl.r_topty, &rl.r_toptylen, (size_t)n);
 		rl.r_in += n;
 		return (1);
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		rl.r_ptyfull = 1;
-	else {
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 		rl.r_ptydead = 1;	/* the tool is going: drop the rest */
 		rl.r_toptylen = 0;
 	}
 	return (0);
-}
-
-/*
- * After the escape byte: what the client typed before it goes to the
- * guest first, then the escape alone (xenconsole ends only on a read
- * that returns it by itself), and we wait CON_EXIT_MS for the tool to
- * end, relaying the guest's last words.  In the middle of a paste the
- * guest is behind (the pty is full): the escape could not come alone, so
- * the rest of the paste is dropped and we leave at once; the broker stops
- * the tool.
- */
-static void
-leaving(int pty, long long now)
-{
-	unsigned char	esc = CON_ESCAPE;
-
-	if (rl.r_leave_by == 0)
-		rl.r_leave_by = now + CON_EXIT_MS;
-	if (rl.r_toptylen > 0 && rl.r_ptyfull) {
-		rl.r_toptylen = 0;
-		rl.r_leave_by = now;
-	}
-	if (rl.r_toptylen > 0 || rl.r_escsent || rl.r_ptyeof ||
-	    rl.r_ptydead || now >= rl.r_leave_by)
-		return;
-	rl.r_escsent = 1;
-	if (write(pty, &esc, 1) == 1)
-		rl.r_in++;
-	else
-		rl.r_leave_by = now;	/* full, or the tool is gone */
 }
 
 /* What to poll for; a side with nothing to do is left out (its POLLHUP
@@ -298,30 +260,35 @@ relay(struct session *s, int pty)
 	struct pollfd	 pfd[2];
 	struct timespec	 ts;
 	sigset_t	 waitmask;
-	long long	 deadline, now, until;
+	long long	 deadline, now;
 
 	sigemptyset(&waitmask);
 	deadline = util_now_ms() + (long long)s->s_conf->c_idle_timeout * 1000;
 	for (;;) {
 		now = util_now_ms();
-		if (rl.r_escaped)
-			leaving(pty, now);
 		if (rl.r_gone)
 			return ("eof");
-		if (rl.r_ptyeof && rl.r_toclilen == 0)
-			return (rl.r_escaped ? "detach" : "ended");
-		if (rl.r_escaped && now >= rl.r_leave_by)
+		if (rl.r_escaped) {
+			/*
+			 * The client's end: what it typed before goes to the
+			 * guest as far as the pty takes it now, the rest (of
+			 * a paste) is dropped, and the broker stops the tool.
+			 * The escape itself never reaches the guest.
+			 */
+			if (rl.r_toptylen > 0 && !rl.r_ptydead)
+				(void)to_pty(pty);
+			rl.r_toptylen = 0;
 			return ("detach");
+		}
+		if (rl.r_ptyeof && rl.r_toclilen == 0)
+			return ("ended");
 		if (worker_stop)
 			return ("shutdown");
 		if (now >= deadline)
 			return ("timeout");
 		events(pfd, s, pty);
-		until = deadline;
-		if (rl.r_escaped && rl.r_leave_by < until)
-			until = rl.r_leave_by;
-		ts.tv_sec = (until - now) / 1000;
-		ts.tv_nsec = ((until - now) % 1000) * 1000000;
+		ts.tv_sec = (deadline - now) / 1000;
+		ts.tv_nsec = ((deadline - now) % 1000) * 1000000;
 		if (ppoll(pfd, 2, &ts, &waitmask) <= 0)
 			continue;
 		/* idle_timeout is silence in both directions. */
@@ -348,6 +315,34 @@ relay_run(struct session *s, int pty, struct relay_end *e)
 	}
 	e->in = rl.r_in;
 	e->out = rl.r_out;
+	e->tail = rl.r_tocli;
+	e->taillen = rl.r_toclilen;
+}
+
+void
+relay_finish(int pty, struct relay_end *e)
+{
+	unsigned char	 scratch[4096];
+	struct pollfd	 pfd;
+	long long	 until = util_now_ms() + CON_EXIT_MS, left;
+	ssize_t		 n;
+
+	/*
+	 * Until the tool has closed the pty: closing ours first would hang
+	 * it up (SIGHUP) while it handles the broker's SIGTERM.  What the
+	 * guest printed meanwhile is kept as far as there is room.
+	 */
+	while (!rl.r_ptyeof && (left = until - util_now_ms()) > 0) {
+		pfd.fd = pty;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		if (rl.r_toclilen < CON_BUF)
+			(void)from_pty(pty);
+		else if ((n = read(pty, scratch, sizeof(scratch))) == 0 ||
+		    (n < 0 && errno != EAGAIN && errno != EINTR))
+			rl.r_ptyeof = 1;
+	}
 	e->tail = rl.r_tocli;
 	e->taillen = rl.r_toclilen;
 }

@@ -22,5 +22,10 @@ struct relay_end {
  * client sent after its escape are left in s->s_pending for command mode.
  */
 void	relay_run(struct session *s, int pty, struct relay_end *e);
+/*
+ * Once the broker is stopping the tool: wait (bounded) for it to close
+ * the pty, keeping what the guest printed meanwhile in e's tail.
+ */
+void	relay_finish(int pty, struct relay_end *e);
 
 #endif

@@ -51,9 +51,13 @@ In another terminal:
     pause web1
     unpause web1
     shutdown web1
+    watch               (state changes as they come, from any session;
+                         Enter ends it)
     quit
 
 or with the client:  ARGO_PASSWORD=demo ./argo -p $port -u demo 127.0.0.1 list running
+and, in a third terminal, every change as it happens (Ctrl-C ends it):
+                     ./argo -p $port 127.0.0.1 watch
 
 Ctrl-C stops the server.
 

@@ -30,6 +30,7 @@
 #include "net.h"
 #include "password.h"
 #include "transport.h"
+#include "watch.h"
 #include "xutil.h"
 
 static void __attribute__((noreturn))
@@ -54,12 +55,14 @@ usage(void)
 	    "  -R          relay stdin and stdout to the local socket (the\n"
 	    "              remote command of ssh:// hosts)\n"
 	    "  -t SECONDS  deadline per host for connect and reply "
-	    "(default %d)\n"
+	    "(default %d;\n"
+	    "              watch: until the stream starts)\n"
 	    "  -u USER     log in first; password from ARGO_PASSWORD,\n"
 	    "              ARGO_PASSWORD_FILE (mode 0600) or the terminal\n"
 	    "  -V          print the version\n"
 	    "  -h          print this help\n"
 	    "No COMMAND: an interactive session with one host.\n"
+	    "watch: every host's changes as they come, until Ctrl-C.\n"
 	    "Exit status: 0 all answered 200, 1 some 400, 2 some not "
 	    "reached, 64 bad use.\n",
 	    ARGO_CLIENT_JOBS, ARGO_DEFAULT_PORT, ARGO_CLIENT_TIMEOUT);
@@ -167,6 +170,7 @@ main(int argc, char *argv[])
 	char		*pass = NULL;
 	int		 ch, nfiles = 0, stdin_hosts = 0, i, status, pnum;
 	int		 local = 0;
+	int		 watching;
 
 	memset(&hl, 0, sizeof(hl));
 	memset(&rq, 0, sizeof(rq));
@@ -292,7 +296,10 @@ main(int argc, char *argv[])
 		rq.rq_user = user;
 		rq.rq_pass = pass;
 	}
-	fd_room(o.o_jobs);
+	/* A watch holds every host's connection at once (watch.c). */
+	watching = line != NULL && first_is(line, "watch");
+	fd_room(watching && hl.hl_n > (size_t)o.o_jobs ? (int)hl.hl_n :
+	    o.o_jobs);
 	if (net_init() == -1)
 		xdie(ARGO_EXIT_OSERR, "signalfd: %s", strerror(errno));
 
@@ -300,6 +307,8 @@ main(int argc, char *argv[])
 		status = interact_run(&hl.hl_hosts[0], &rq, &o);
 	else if (first_is(line, "console"))
 		status = interact_console(&hl.hl_hosts[0], &rq, &o, line + 8);
+	else if (watching)
+		status = watch_run(hl.hl_hosts, hl.hl_n, &rq, &o);
 	else
 		status = fleet_run(hl.hl_hosts, hl.hl_n, &rq, &o);
 

@@ -197,15 +197,19 @@ def relay_of(worker):
             return False
     assert wait_for(relay_ready, READY_TIMEOUT), "worker %d set up no relay" \
         % worker
-    pidfd = os.pidfd_open(worker)
+    return socket.socket(fileno=steal_fd(worker, 2))
+
+
+def steal_fd(pid, fd):
+    """A copy of PID's descriptor FD, as a worker holds it."""
+    pidfd = os.pidfd_open(pid)
     try:
-        fd = libc.syscall(SYS_PIDFD_GETFD, pidfd, 2, 0)
-        if fd < 0:
-            err = ctypes.get_errno()
-            pytest.skip("pidfd_getfd: %s" % os.strerror(err))
+        got = libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+        if got < 0:
+            pytest.skip("pidfd_getfd: %s" % os.strerror(ctypes.get_errno()))
     finally:
         os.close(pidfd)
-    return socket.socket(fileno=fd)
+    return got
 
 
 @pytest.fixture
@@ -368,15 +372,7 @@ def notify_of(d, worker):
         return out
     shared = set(pipes(worker)) & set(pipes(d.pid))
     assert len(shared) == 1, shared
-    fd = pipes(worker)[shared.pop()]
-    pidfd = os.pidfd_open(worker)
-    try:
-        got = libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
-        if got < 0:
-            pytest.skip("pidfd_getfd: %s" % os.strerror(ctypes.get_errno()))
-    finally:
-        os.close(pidfd)
-    return got
+    return steal_fd(worker, pipes(worker)[shared.pop()])
 
 
 def test_wakeups_without_end_leave_the_master_its_loop(rd):

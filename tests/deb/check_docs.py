@@ -35,6 +35,7 @@ SERVER_KEYS = {
     "xen_dir": "/etc/xen",
     "toolstack": "/usr/sbin/xl",
     "toolstack_timeout": "60",
+    "watch_interval": "2",
     "pidfile": "/run/argo-server.pid",
     "anonymous_read": "yes",
     "user": "argo-server",
@@ -54,7 +55,7 @@ SECTIONS = ["server", "allow", "user NAME"]
 COMMANDS = ["help", "version", "auth", "whoami", "list available",
             "list running", "status", "ip", "start", "boot", "create",
             "shutdown", "reboot", "destroy", "pause", "unpause", "info",
-            "console", "mem-set", "vcpu-set", "exit", "quit"]
+            "console", "mem-set", "vcpu-set", "watch", "exit", "quit"]
 OPTIONS = ["c", "d", "f", "H", "h", "p", "t", "V"]
 
 passed = failed = 0

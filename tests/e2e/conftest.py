@@ -69,7 +69,7 @@ HELP_USAGES = [
     "help", "version", "auth USER PASSWORD", "whoami", "list available",
     "list running", "status NAME", "ip NAME", "start NAME", "shutdown NAME",
     "reboot NAME", "destroy NAME", "pause NAME", "unpause NAME", "info",
-    "console NAME", "mem-set NAME MIB", "vcpu-set NAME N", "exit",
+    "console NAME", "mem-set NAME MIB", "vcpu-set NAME N", "watch", "exit",
 ]
 
 

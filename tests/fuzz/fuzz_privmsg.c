@@ -11,7 +11,9 @@
  * and vcpu-set (in range) and console end (>= 0), r_number2 only for console
  * end, no verb, user,
  * password or name where the type has none, valid names (xencfg_name_valid)
- * where it has one, flags from the type's set, the AUTH rules of the flags.
+ * where it has one, flags from the type's set, the AUTH rules of the flags;
+ * the watch's requests (WATCH, WATCH_NEXT, WATCH_END) carry nothing but
+ * their type and session.
  * The decoded struct must equal the input, and so must the same request
  * built again the way a worker builds it (privmsg_req_init() and the
  * fields): no byte the decoder did not look at may get through.  A refused
@@ -140,6 +142,12 @@ check_accepted(const struct priv_req *rq, const uint8_t *buf, size_t len)
 		CHECK(name > 0 && xencfg_name_valid(rq->r_name, name));
 	else
 		CHECK(name == 0);
+
+	if (rq->r_type == PRIV_WATCH || rq->r_type == PRIV_WATCH_NEXT ||
+	    rq->r_type == PRIV_WATCH_END)
+		CHECK(user == 0 && name == 0 && pw == 0 && rq->r_verb == 0 &&
+		    rq->r_flags == 0 && rq->r_number == 0 &&
+		    rq->r_number2 == 0);
 
 	switch (rq->r_type) {
 	case PRIV_AUTH:

@@ -243,7 +243,7 @@ HELP_USAGES = ["help", "version", "auth USER PASSWORD", "whoami",
                "list available", "list running", "status NAME", "ip NAME",
                "start NAME", "shutdown NAME", "reboot NAME", "destroy NAME",
                "pause NAME", "unpause NAME", "info", "console NAME",
-               "mem-set NAME MIB", "vcpu-set NAME N", "exit"]
+               "mem-set NAME MIB", "vcpu-set NAME N", "watch", "exit"]
 # mem-set / vcpu-set.  Good values: every instance's file has memory >= 64
 # (so maxmem >= 64 and 16..64 MiB is always a target the toolstack takes)
 # and vcpus >= 1; 2 vCPUs is more than some instances' maximum, which the

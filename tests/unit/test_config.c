@@ -61,6 +61,7 @@ t_defaults(void **state)
 	assert_string_equal(c->c_xen_dir, "/etc/xen");
 	assert_string_equal(c->c_toolstack, "/usr/sbin/xl");
 	assert_int_equal(c->c_toolstack_timeout, 60);
+	assert_int_equal(c->c_watch_interval, 2);
 	assert_string_equal(c->c_pidfile, "/run/argo-server.pid");
 	assert_int_equal(c->c_anonymous_read, 1);
 	assert_int_equal(c->c_nallow, 0);
@@ -176,6 +177,8 @@ t_ranges(void **state)
 		{ "login_timeout", "3601", "1" },
 		{ "max_auth_tries", "101", "100" },
 		{ "toolstack_timeout", "0", "3600" },
+		{ "watch_interval", "0", "1" },
+		{ "watch_interval", "61", "60" },
 		{ "port", "12ab", "1" },
 		{ "port", "", "2" },
 		{ "port", "0x10", "3" },

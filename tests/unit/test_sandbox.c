@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <dirent.h>
@@ -417,6 +418,7 @@ static const struct trap_case	trap_cases[] = {
 	{ "connect", SYS_connect, call_sockaddr, { 0 } },
 	{ "bind", SYS_bind, call_sockaddr, { 0 } },
 	{ "listen", SYS_listen, NULL, { -1, 1 } },
+	{ "epoll_ctl", SYS_epoll_ctl, NULL, { 0, EPOLL_CTL_ADD, 0, 0 } },
 	{ "ptrace(PTRACE_TRACEME)", SYS_ptrace, NULL, { PTRACE_TRACEME } },
 #ifdef SYS_fork
 	{ "fork", SYS_fork, call_fork, { 0 } },
@@ -489,6 +491,20 @@ static const struct trap_case	trap_cases[] = {
 	{ "io_uring_setup", SYS_io_uring_setup, NULL, { 1, 0 } },
 #endif
 	{ "process_vm_writev", SYS_process_vm_writev, NULL, { 0 } },
+	/* Socket options but a watch's keepalive (cmd_watch.c). */
+	{ "setsockopt SO_RCVBUF", SYS_setsockopt, NULL,
+	    { -1, SOL_SOCKET, SO_RCVBUF, 0, 4 } },
+	{ "setsockopt SO_REUSEADDR", SYS_setsockopt, NULL,
+	    { -1, SOL_SOCKET, SO_REUSEADDR, 0, 4 } },
+	{ "setsockopt TCP_NODELAY", SYS_setsockopt, NULL,
+	    { -1, IPPROTO_TCP, TCP_NODELAY, 0, 4 } },
+	/* The right number at the wrong level. */
+	{ "setsockopt IPPROTO_TCP/SO_KEEPALIVE", SYS_setsockopt, NULL,
+	    { -1, IPPROTO_TCP, SO_KEEPALIVE, 0, 4 } },
+	{ "setsockopt SOL_SOCKET/TCP_KEEPIDLE", SYS_setsockopt, NULL,
+	    { -1, SOL_SOCKET, TCP_KEEPIDLE, 0, 4 } },
+	{ "setsockopt IPPROTO_IP/IP_TTL", SYS_setsockopt, NULL,
+	    { -1, IPPROTO_IP, IP_TTL, 0, 4 } },
 };
 
 static void
@@ -813,6 +829,12 @@ child_allowed(const void *arg)
 	    getsockname(lfd, (struct sockaddr *)&sin, &len) == -1 ||
 	    connect(cfd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 		_exit(EX_SETUP);
+	/* An epoll is filled before the filter, which forbids epoll_ctl. */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = p[0];
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == -1)
+		_exit(EX_SETUP);
 	child_filter();
 
 	/* Identity. */
@@ -838,6 +860,19 @@ child_allowed(const void *arg)
 	    0);
 	CHECK(sendto(afd, "pong", 4, MSG_NOSIGNAL, NULL, 0) == 4);
 	CHECK(recvfrom(cfd, buf, sizeof(buf), 0, NULL, NULL) == 4);
+	/* A watching session's keepalive, the only socket options. */
+	i = 1;
+	CHECK(setsockopt(afd, SOL_SOCKET, SO_KEEPALIVE, &i, sizeof(i)) == 0);
+	i = 20;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_KEEPIDLE, &i, sizeof(i)) == 0);
+	i = 10;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_KEEPINTVL, &i, sizeof(i)) ==
+	    0);
+	i = 3;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_KEEPCNT, &i, sizeof(i)) == 0);
+	i = 50000;
+	CHECK(setsockopt(afd, IPPROTO_TCP, TCP_USER_TIMEOUT, &i,
+	    sizeof(i)) == 0);
 	CHECK(shutdown(cfd, SHUT_WR) == 0);
 	CHECK(recv(afd, buf, sizeof(buf), 0) == 0);
 	CHECK(close(afd) == 0 && close(cfd) == 0);
@@ -875,10 +910,6 @@ child_allowed(const void *arg)
 	ts.tv_sec = 0;
 	ts.tv_nsec = 0;
 	CHECK(ppoll(&pfd, 1, &ts, NULL) == 1);
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.fd = p[0];
-	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0);
 	CHECK(epoll_wait(ep, &ev, 1, 1000) == 1 && ev.data.fd == p[0]);
 	CHECK(read(p[0], buf, 1) == 1);
 	CHECK(epoll_wait(ep, &ev, 1, 0) == 0);
