@@ -169,6 +169,7 @@ main(int argc, char *argv[])
 	if (listener_open(conf, port >= 0 ? (int)port : conf->c_port, &l, err,
 	    sizeof(err)) == -1) {
 		(void)fprintf(stderr, "argo-server: %s\n", err);
+		config_free(conf);
 		return (1);
 	}
 	/* Open it here, so a bad path is reported on the terminal; the
@@ -176,6 +177,10 @@ main(int argc, char *argv[])
 	if (conf->c_pidfile[0] != '\0' && (pidfd = pidfile_open(
 	    conf->c_pidfile, err, sizeof(err))) == -1) {
 		(void)fprintf(stderr, "argo-server: %s\n", err);
+		/* Not a stale socket for the next start to clear. */
+		listener_close(&l);
+		listener_unlink(&l);
+		config_free(conf);
 		return (1);
 	}
 	if (!fg) {

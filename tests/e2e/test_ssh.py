@@ -8,6 +8,7 @@ a dead ssh host, and the restricted key that gives no shell.  Root only
 
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import socket
@@ -22,6 +23,8 @@ from conftest import REPO, SLOW
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 USER = "argo-sshtest"
 CLIENT = os.environ.get("ARGO_CLIENT") or str(REPO / "build/plain/argo")
+# The local client under valgrind, as client-check-valgrind runs it.
+CLIENT_WRAPPER = shlex.split(os.environ.get("ARGO_CLIENT_WRAPPER", ""))
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0,
@@ -186,7 +189,8 @@ def d(module_factory, sshd):
 
 
 def argo(sshd, *args, input=None, cfg=None, timeout=60):
-    return subprocess.run([CLIENT] + list(args), input=input,
+    return subprocess.run(CLIENT_WRAPPER + [CLIENT] + list(args),
+                          input=input,
                           capture_output=True, text=True,
                           env=sshd.env(cfg), timeout=timeout * SLOW,
                           stdin=None if input is not None else
