@@ -65,9 +65,10 @@ def keygen(path):
 
 
 class Sshd:
-    """sshd, its user and keys, in one 0755 directory."""
+    """sshd, its user and keys, in one 0755 directory (bench/ssh_fleet.py
+    gives it more loopback addresses)."""
 
-    def __init__(self):
+    def __init__(self, addrs=("127.0.0.1",)):
         self.dir = tempfile.mkdtemp(prefix="argo-ssh-")
         os.chmod(self.dir, 0o755)
         self.made_user = False
@@ -75,12 +76,17 @@ class Sshd:
         self.proc = None
         try:
             pwd.getpwnam(USER)
+            # Left by a run that was killed: ours (the name is the test's
+            # own), its home gone.  sshd's StrictModes walks the key
+            # file's path up to the home, so it must be this directory.
+            subprocess.run(["usermod", "-d", self.dir, USER], check=True,
+                           timeout=30)
         except KeyError:
             # -p '*': no password, yet not locked ('!'), which sshd
             # would refuse even for a key.
             subprocess.run(["useradd", "-M", "-d", self.dir, "-s", "/bin/sh",
                             "-p", "*", USER], check=True, timeout=30)
-            self.made_user = True
+        self.made_user = True
         self.uid = pwd.getpwnam(USER).pw_uid
         self.bin = os.path.join(self.dir, "bin")
         os.mkdir(self.bin, 0o755)
@@ -101,14 +107,16 @@ class Sshd:
         cfg = os.path.join(self.dir, "sshd_config")
         with open(cfg, "w") as f:
             f.write("\n".join([
-                "Port %d" % self.port, "ListenAddress 127.0.0.1",
+                "Port %d" % self.port] +
+                ["ListenAddress %s" % a for a in addrs] + [
                 "HostKey %s/hostkey" % self.dir,
                 "PidFile %s/sshd.pid" % self.dir,
                 "AuthorizedKeysFile %s" % keys,
                 "PasswordAuthentication no",
                 "KbdInteractiveAuthentication no", "UsePAM no",
                 "PubkeyAuthentication yes", "StrictModes yes",
-                "AllowUsers %s" % USER, "MaxStartups 100:30:200",
+                # Loopback clients only, whatever the addresses bound.
+                "AllowUsers %s@127.0.0.0/8" % USER, "MaxStartups 100:30:200",
                 "MaxSessions 100", ""]))
         self.known = os.path.join(self.dir, "known_hosts")
         with open(self.known, "w") as f:
@@ -168,7 +176,9 @@ class Sshd:
                     self.proc.wait(15)
             self.log.close()
             if self.made_user:
-                subprocess.run(["userdel", USER], timeout=30)
+                # -f: a session of the user's may still be on its way out.
+                subprocess.run(["userdel", "-f", USER], timeout=30,
+                               capture_output=True)
             if self.made_privsep:
                 shutil.rmtree("/run/sshd", ignore_errors=True)
             shutil.rmtree(self.dir, ignore_errors=True)
