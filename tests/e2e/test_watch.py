@@ -392,3 +392,17 @@ def test_anonymous_refused_without_anonymous_read(daemon_factory):
         while c.line() != "300 DONE":
             pass
         assert body(c.cmd("whoami")) == ["admin"]
+
+
+def test_a_stop_ends_the_watch_at_once(daemon_factory):
+    d = daemon_factory(toolstack="xl", require_toolstack=True,
+                       server={"watch_interval": "1"})
+    w = Watch.start(d, names=visible(d))
+    t0 = time.monotonic()
+    d.stop()
+    # 300 DONE, then the close; long before the 10 s a stop gives.
+    assert w.next() == "300 DONE"
+    assert w.c.closed_within(IO_TIMEOUT)
+    assert time.monotonic() - t0 < 5 * SLOW
+    d.wait_log(r"session end peer=\S+ user=- reason=shutdown")
+    w.close()
