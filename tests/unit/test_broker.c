@@ -517,6 +517,101 @@ t_malformed(void **state)
 	close(fd);
 }
 
+/* One watch reply read from fd: its status, its payload in *out. */
+static int
+watch_reply(int fd, enum priv_type type, char *out, size_t outlen)
+{
+	static unsigned char	 buf[PRIV_REP_MAX + 1];
+	struct priv_rep		 rep;
+	long			 n;
+
+	n = privmsg_recv(fd, buf, sizeof(buf), NULL, 0);
+	assert_true(n > 0);
+	assert_int_equal(privmsg_check_rep(buf, (size_t)n, type), 0);
+	memcpy(&rep, buf, sizeof(rep));
+	assert_true(rep.p_outlen < outlen);
+	memcpy(out, buf + sizeof(rep), rep.p_outlen);
+	out[rep.p_outlen] = '\0';
+	return ((int)rep.p_status);
+}
+
+/* A session (admin) that joins a watch if asked, then sends bad: killed. */
+static void
+watch_bad(int join, int next, enum priv_type bad, const char *why)
+{
+	struct priv_req	rq;
+	unsigned char	rep[64];
+	int		slot = nextslot, fd = channel();
+
+	assert_int_equal(auth(fd, 1, "admin", "admin-pw"), PRIV_OK);
+	if (join) {
+		req(&rq, PRIV_WATCH, 1, NULL);
+		assert_int_equal(roundtrip(fd, &rq, NULL), PRIV_OK);
+	}
+	if (next) {
+		req(&rq, PRIV_WATCH_NEXT, 1, NULL);
+		assert_int_equal(privmsg_send(fd, &rq, sizeof(rq), -1, 0), 0);
+	}
+	req(&rq, bad, 1, NULL);
+	assert_int_equal(privmsg_send(fd, &rq, sizeof(rq), -1, 0), 0);
+	if (!kill_requested(slot, 100000 + slot))
+		fail_msg("no CTL_KILL for a worker that %s", why);
+	assert_true(logged(why, NULL));
+	/* Whatever it was owed, then the hang-up. */
+	while (privmsg_recv(fd, rep, sizeof(rep), NULL, 0) > 0)
+		;
+	close(fd);
+}
+
+/*
+ * A watch (issue 21): refused like list without an account; joined, its
+ * first poll at once (/bin/true lists nothing a parser takes: the one line
+ * is the failure); a NEXT held is answered before the end; and a watching
+ * channel may send nothing else.
+ */
+static void
+t_watch(void **state)
+{
+	struct priv_req	rq;
+	char		out[PRIV_OUT_MAX + 1];
+	int		fd;
+
+	(void)state;
+	fd = channel();
+	req(&rq, PRIV_WATCH, 1, NULL);
+	assert_int_equal(roundtrip(fd, &rq, NULL), PRIV_NOAUTH);
+	assert_int_equal(auth(fd, 1, "lim", "lim-pw"), PRIV_OK);
+	req(&rq, PRIV_WATCH, 1, NULL);
+	assert_int_equal(roundtrip(fd, &rq, NULL), PRIV_OK);
+	req(&rq, PRIV_WATCH_NEXT, 1, NULL);
+	assert_int_equal(privmsg_send(fd, &rq, sizeof(rq), -1, 0), 0);
+	assert_int_equal(watch_reply(fd, PRIV_WATCH_NEXT, out, sizeof(out)),
+	    PRIV_OK);
+	assert_non_null(strstr(out, "Z - toolstack failed: unexpected output "
+	    "from list\n"));
+	assert_null(strchr(strchr(out, '\n') + 1, '\n'));	/* one line */
+	assert_int_equal(privmsg_send(fd, &rq, sizeof(rq), -1, 0), 0);
+	req(&rq, PRIV_WATCH_END, 1, NULL);
+	assert_int_equal(privmsg_send(fd, &rq, sizeof(rq), -1, 0), 0);
+	assert_int_equal(watch_reply(fd, PRIV_WATCH_NEXT, out, sizeof(out)),
+	    PRIV_OK);
+	assert_string_equal(out, "");
+	assert_int_equal(watch_reply(fd, PRIV_WATCH_END, out, sizeof(out)),
+	    PRIV_OK);
+	/* Back to one reply a request. */
+	req(&rq, PRIV_LIST, 1, NULL);
+	assert_int_equal(roundtrip(fd, &rq, NULL), PRIV_OK);
+	close(fd);
+
+	watch_bad(0, 0, PRIV_WATCH_NEXT, "asked for watch lines without a "
+	    "watch");
+	watch_bad(0, 0, PRIV_WATCH_END, "asked for watch lines without a "
+	    "watch");
+	watch_bad(1, 0, PRIV_LIST, "asked for more than its watch");
+	watch_bad(1, 1, PRIV_WATCH, "asked for more than its watch");
+	watch_bad(1, 1, PRIV_WATCH_NEXT, "asked for watch lines twice");
+}
+
 /*
  * The peer the broker logs is the kernel's, from the socket the worker
  * hands over; a worker that hands over something else gets "unknown",
@@ -557,6 +652,7 @@ main(void)
 		cmocka_unit_test(t_concurrent),
 		cmocka_unit_test(t_scan_and_signal),
 		cmocka_unit_test(t_malformed),
+		cmocka_unit_test(t_watch),
 		cmocka_unit_test(t_peer_from_kernel),
 	};
 
