@@ -3,7 +3,6 @@ mixed with TCP hosts, a console over the socket, `argo -R` relaying stdin
 and stdout, and the host operands that are bad use (exit 64).  Our own uid
 is mapped to admin, so no root is needed."""
 
-import os
 
 import pytest
 
