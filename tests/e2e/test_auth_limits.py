@@ -232,9 +232,11 @@ def test_failure_time_does_not_tell_costly_hash(daemon_factory):
         assert ru == rh == ["400 AUTHENTICATION FAILED"]
         assert tu >= 0.95 and th >= 0.95, (tu, th)
         diffs.append((round(tu, 3), round(th, 3)))
-        if abs(tu - th) < 0.3:
-            break
-    else:
+    # Both check the same hashes, in parallel on few cores: one of the pair
+    # may wait for the other's check (about one costly hash, either way).
+    # Before, the costly account failed ~3 s later in every pair.
+    late = sum(th - tu for tu, th in diffs) / len(diffs)
+    if late >= 1.5 * SLOW:
         pytest.fail("a costly account fails later than an unknown name: "
                     "%s" % diffs)
     # a success is not held back: admin's cheap hash answers at once
