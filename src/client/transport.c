@@ -107,6 +107,11 @@ open_ssh(const struct host *h, char *err, size_t errlen)
 		if (dup2(sv[1], 0) == -1 || dup2(sv[1], 1) == -1 ||
 		    dup2(ep[1], 2) == -1)
 			_exit(127);
+		/*
+		 * The user's ssh, found on the user's PATH as git and
+		 * virsh find it: the client runs with the user's own rights
+		 * only, and ARGO_SSH may name any program (DESIGN 8).
+		 */
 		(void)execvp(argv[0], argv);
 		(void)dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
