@@ -23,10 +23,27 @@ LIBS		= $(INIH_LIBS) -lcrypt
 ALL_CFLAGS	= $(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS) $(CFLAGS) $(WARNFLAGS)
 
 # Build directory: one per flavour (plain, asan), so they never mix objects.
+# The tree is laid out by process (DESIGN.md 5.2): each folder is built
+# with its own include path, so worker code cannot even name a header of
+# the master's or the broker's.
 B		?= build/plain
-SRCS		:= $(wildcard src/*.c)
-LIBSRCS		:= $(filter-out src/main.c,$(SRCS))
-LIBOBJS		:= $(LIBSRCS:src/%.c=$(B)/obj/%.o)
+COMMON_SRCS	:= $(wildcard src/common/*.c)
+MASTER_SRCS	:= $(filter-out src/master/main.c,$(wildcard src/master/*.c))
+BROKER_SRCS	:= $(wildcard src/broker/*.c)
+WORKER_SRCS	:= $(filter-out src/worker/main.c,$(wildcard src/worker/*.c))
+SRCS		:= $(COMMON_SRCS) $(MASTER_SRCS) $(BROKER_SRCS) $(WORKER_SRCS) \
+		   src/master/main.c $(wildcard src/worker/main.c)
+LIBSRCS		:= $(COMMON_SRCS) $(MASTER_SRCS) $(BROKER_SRCS) $(WORKER_SRCS)
+COMMON_OBJS	:= $(COMMON_SRCS:src/%.c=$(B)/obj/%.o)
+SERVER_OBJS	:= $(MASTER_SRCS:src/%.c=$(B)/obj/%.o) \
+		   $(BROKER_SRCS:src/%.c=$(B)/obj/%.o)
+WORKER_OBJS	:= $(WORKER_SRCS:src/%.c=$(B)/obj/%.o)
+HDRS		:= $(wildcard src/*/*.h)
+INC_common	= -Isrc/common
+INC_worker	= -Isrc/worker -Isrc/master -Isrc/common
+INC_broker	= -Isrc/broker -Isrc/master -Isrc/common
+INC_master	= -Isrc/master -Isrc/broker -Isrc/worker -Isrc/common
+INC_all		= -Isrc/common -Isrc/master -Isrc/broker -Isrc/worker
 UNITSRCS	:= $(wildcard tests/unit/test_*.c)
 UNITBINS	:= $(UNITSRCS:tests/unit/%.c=$(B)/unit/%)
 FUZZSRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
@@ -48,28 +65,33 @@ all: argo-server argo
 argo-server: $(B)/argo-server
 	cp $(B)/argo-server $@
 
-$(B)/argo-server: $(B)/obj/main.o $(B)/libargo.a
+$(B)/argo-server: $(B)/obj/master/main.o $(B)/libserver.a $(B)/libworker.a $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/libargo.a: $(LIBOBJS)
+$(B)/libcommon.a: $(COMMON_OBJS)
+$(B)/libserver.a: $(SERVER_OBJS)
+$(B)/libworker.a: $(WORKER_OBJS)
+$(B)/libcommon.a $(B)/libserver.a $(B)/libworker.a:
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(INC_$(patsubst %/,%,$(dir $*))) -c -o $@ $<
 
-$(B)/obj $(B)/unit $(B)/fuzz:
+$(B)/unit $(B)/fuzz:
 	mkdir -p $@
 
-$(B)/unit/%: tests/unit/%.c $(B)/libargo.a $(wildcard tests/unit/*.h) | $(B)/unit
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(B)/libargo.a \
+UNIT_LIBS	= $(B)/libserver.a $(B)/libworker.a $(B)/libcommon.a
+$(B)/unit/%: tests/unit/%.c $(UNIT_LIBS) $(wildcard tests/unit/*.h) | $(B)/unit
+	$(CC) $(ALL_CFLAGS) $(INC_all) $(LDFLAGS) -o $@ $< $(UNIT_LIBS) \
 		$(CMOCKA_LIBS) $(LIBS)
 
 # Fuzz harnesses built with any compiler replay their corpus through a
 # small main(); `make fuzz` builds them with clang's libFuzzer instead.
-$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libargo.a | $(B)/fuzz
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
-		$(B)/libargo.a $(LIBS)
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(UNIT_LIBS) | $(B)/fuzz
+	$(CC) $(ALL_CFLAGS) $(INC_all) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+		$(UNIT_LIBS) $(LIBS)
 
 # The argo client (src/client/): its build and tests are in client.mk.
 -include src/client/client.mk
@@ -99,19 +121,19 @@ FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined \
 		  -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_RUNFLAGS	= -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 		  -print_final_stats=1
-FUZZ_SRCS_fuzz_line	= src/linebuf.c
-FUZZ_SRCS_fuzz_xencfg	= src/xencfg.c src/xencfg_lex.c
-FUZZ_SRCS_fuzz_acl	= src/acl.c
-FUZZ_SRCS_fuzz_domlist	= src/domlist.c
-FUZZ_SRCS_fuzz_config	= src/config.c src/config_keys.c src/config_user.c src/hashcost.c src/util.c \
-			  src/strutil.c src/log.c src/log_relay.c src/acl.c \
-			  src/xencfg.c src/xencfg_lex.c $(LIBS)
-FUZZ_SRCS_fuzz_privmsg	= src/privmsg.c src/xencfg.c src/xencfg_lex.c
+FUZZ_SRCS_fuzz_line	= src/worker/linebuf.c
+FUZZ_SRCS_fuzz_xencfg	= src/common/xencfg.c src/common/xencfg_lex.c
+FUZZ_SRCS_fuzz_acl	= src/common/acl.c
+FUZZ_SRCS_fuzz_domlist	= src/common/domlist.c
+FUZZ_SRCS_fuzz_config	= $(wildcard src/master/config*.c) src/broker/hashcost.c \
+			  $(COMMON_SRCS) src/master/log_relay.c $(LIBS)
+FUZZ_SRCS_fuzz_privmsg	= src/common/privmsg.c src/common/xencfg.c \
+			  src/common/xencfg_lex.c
 
 fuzz:
 	@mkdir -p build/fuzz
 	$(foreach f,$(FUZZNAMES),$(FUZZ_CC) $(ARGO_CPPFLAGS) $(FUZZ_FLAGS) \
-	    $(WARNFLAGS) -Isrc -o build/fuzz/$(f) tests/fuzz/$(f).c \
+	    $(WARNFLAGS) $(INC_all) -o build/fuzz/$(f) tests/fuzz/$(f).c \
 	    $(or $(FUZZ_SRCS_$(f)),$(LIBSRCS) $(LIBS)) &&) true
 	@set -e; for f in $(FUZZNAMES); do \
 		echo "== fuzz $$f for $(FUZZ_SECONDS) s"; \
@@ -203,7 +225,7 @@ lint: lint-cppcheck lint-clang-tidy
 
 lint-cppcheck:
 	$(CPPCHECK) $(CPPCHECK_FLAGS) $(ARGO_CPPFLAGS) $(CPPCHECK_DEFS) \
-	    $(INIH_CFLAGS) -Isrc -Isrc/client $(SRCS) $(CLIENT_SRCS) \
+	    $(INIH_CFLAGS) $(INC_all) -Isrc/client $(SRCS) $(CLIENT_SRCS) \
 	    $(LINTSRCS) $(wildcard tests/client/unit/*.c)
 
 lint-clang-tidy:
@@ -212,7 +234,7 @@ lint-clang-tidy:
 	@printf '%s\n' $(SRCS) $(CLIENT_SRCS) | xargs -P $(LINT_JOBS) -I{} sh -c \
 	    'e=$$(mktemp) || exit 1; $(CLANG_TIDY) --quiet "$$0" -- "$$@" \
 	    2>"$$e"; rc=$$?; grep -v " generated\.$$" "$$e" >&2; rm -f "$$e"; \
-	    exit $$rc' {} $(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS) -Isrc
+	    exit $$rc' {} $(ARGO_CPPFLAGS) $(CPPFLAGS) $(INIH_CFLAGS) $(INC_all)
 
 # ---------------------------------------------------------------- other
 

@@ -10,12 +10,12 @@
 # Each build flavour ($(B)) has its own objects in $(B)/client.
 
 CLIENT_SRCS	:= $(wildcard src/client/*.c)
-CLIENT_HDRS	:= $(wildcard src/client/*.h) src/defs.h src/strutil.h
-# src/strutil.c is the one file the client shares with the daemon.
+CLIENT_HDRS	:= $(wildcard src/client/*.h) src/common/defs.h src/common/strutil.h
+# src/common/strutil.c is the one file the client shares with the daemon.
 CLIENT_OBJS	:= $(CLIENT_SRCS:src/client/%.c=$(B)/client/%.o) \
 		   $(B)/client/strutil.o
 CLIENT_LIBOBJS	:= $(filter-out $(B)/client/argo.o,$(CLIENT_OBJS))
-CLIENT_CFLAGS	= $(ARGO_CPPFLAGS) $(CPPFLAGS) -Isrc $(CFLAGS) $(WARNFLAGS)
+CLIENT_CFLAGS	= $(ARGO_CPPFLAGS) $(CPPFLAGS) -Isrc/common $(CFLAGS) $(WARNFLAGS)
 CLIENT_UNITSRCS	:= $(wildcard tests/client/unit/test_*.c)
 CLIENT_UNITBINS	:= $(CLIENT_UNITSRCS:tests/client/unit/%.c=$(B)/client/unit/%)
 CLIENT_CMOCKA	:= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -37,7 +37,7 @@ $(B)/argo: $(CLIENT_OBJS)
 $(B)/client/%.o: src/client/%.c $(CLIENT_HDRS) | $(B)/client
 	$(CC) $(CLIENT_CFLAGS) -c -o $@ $<
 
-$(B)/client/strutil.o: src/strutil.c src/strutil.h | $(B)/client
+$(B)/client/strutil.o: src/common/strutil.c src/common/strutil.h | $(B)/client
 	$(CC) $(CLIENT_CFLAGS) -c -o $@ $<
 
 $(B)/client $(B)/client/unit:

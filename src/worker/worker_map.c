@@ -10,7 +10,7 @@
  * as in the broker's own cache.  In the steady state a request costs one
  * epoll_wait() and no message.
  */
-#include "dirwatch.h"
+#include "defs.h"
 #include "imap.h"
 #include "util.h"
 #include "worker_ask.h"

@@ -6,8 +6,7 @@
 #ifndef ARGO_DIRWATCH_H
 #define ARGO_DIRWATCH_H
 
-/* A full look at least this often, for what inotify cannot see. */
-#define DIRWATCH_RECHECK_MS	1000
+#include "defs.h"		/* DIRWATCH_RECHECK_MS, which workers use too */
 
 /*
  * Use fd, an inotify instance made for us (imap_create), rather than one

@@ -2,6 +2,8 @@
  * log.c: stderr or syslog, chosen once at start-up.  Every message is one
  * line; callers pass untrusted bytes through log_sanitize() first.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -14,7 +16,8 @@
 
 #include "defs.h"
 #include "log.h"
-#include "util.h"
+
+#define RELAY_SEND	1100		/* a worker's datagram */
 
 static int	log_fg = 1;
 static int	log_dbg;
@@ -106,15 +109,36 @@ log_quick_exit(void)
 	log_quick = 1;
 }
 
+/* glibc's syslog keeps a descriptor a closefrom would pull from under it. */
 void
-log_closefrom_except(const int *keep, size_t n)
+log_suspend(void)
 {
-	/* glibc's syslog keeps a descriptor we would pull from under it. */
 	if (!log_fg && log_relay == -1)
 		closelog();
-	util_closefrom_except(keep, n);
+}
+
+void
+log_resume(void)
+{
 	if (!log_fg && log_relay == -1)
 		openlog("argo-server", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* One datagram, "<digit>message", to the master (log_relay.c reads it). */
+static void
+relay_send(int fd, int pri, const char *msg)
+{
+	char	line[RELAY_SEND];
+	int	n;
+
+	n = snprintf(line, sizeof(line), "%c%s", (char)('0' + (pri & 7)),
+	    msg);
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	while (send(fd, line, (size_t)n, MSG_NOSIGNAL) == -1 && errno == EINTR)
+		;
 }
 
 void
@@ -146,7 +170,7 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	if (pri == LOG_CRIT && log_fatal_hook != NULL)
 		log_fatal_hook(msg);
 	if (log_relay != -1)
-		log_relay_send(log_relay, pri, msg);
+		relay_send(log_relay, pri, msg);
 	else if (log_fg) {
 		/* One write per line so lines from many workers never mix. */
 		char	line[1100];

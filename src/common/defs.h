@@ -33,4 +33,8 @@
 #define ARGO_STOP_GRACE		10	/* seconds sessions get on SIGTERM */
 #define ARGO_KILL_GRACE_MS	2000	/* toolstack: SIGTERM, then SIGKILL */
 
+/* xen_dir: a full look at least this often, for what inotify cannot see
+ * (the broker's dirwatch.c; workers ask for a rescan as often). */
+#define DIRWATCH_RECHECK_MS	1000
+
 #endif

@@ -36,9 +36,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "log_relay.h"
 #include "util.h"
 
-#define RELAY_SEND	1100		/* a worker's datagram */
 #define RELAY_DGRAM	(64 * 1024)	/* what the master reads at once */
 #define RELAY_LINE	1000		/* longest line relayed */
 #define RELAY_SPLIT	64		/* lines a datagram may hold */
@@ -74,22 +74,6 @@ log_relay_open(int sv[2])
 	/* Workers only send. */
 	(void)shutdown(sv[1], SHUT_RD);
 	return (0);
-}
-
-void
-log_relay_send(int fd, int pri, const char *msg)
-{
-	char	line[RELAY_SEND];
-	int	n;
-
-	n = snprintf(line, sizeof(line), "%c%s", (char)('0' + (pri & 7)),
-	    msg);
-	if (n <= 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	while (send(fd, line, (size_t)n, MSG_NOSIGNAL) == -1 && errno == EINTR)
-		;
 }
 
 /* The priority a worker may have: err, warning or info; -1: not logged. */

@@ -147,7 +147,9 @@ enter(struct config *conf, const struct worker_env *env, int ep)
 	    dup2(env->we_relay, STDERR_FILENO) == -1)
 		_exit(1);
 	/* Not the broker's control socket, not another worker's anything. */
-	log_closefrom_except(keep, n);
+	log_suspend();
+	util_closefrom_except(keep, n);
+	log_resume();
 	if (sandbox_enter(env->we_sb, &env->we_board->b_slots[env->we_slot].
 	    s_sigsys, err, sizeof(err)) == -1) {
 		log_warnx("worker: %s", err);

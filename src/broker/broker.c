@@ -295,7 +295,9 @@ broker_main(struct config *conf, int ctlfd)
 	 */
 	keep[0] = broker_ctl;
 	keep[1] = imap_inotify();
-	log_closefrom_except(keep, 2);
+	log_suspend();
+	util_closefrom_except(keep, 2);
+	log_resume();
 	dirwatch_use(keep[1]);
 
 	sigemptyset(&block);

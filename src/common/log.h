@@ -26,18 +26,9 @@ int	log_debugging(void);		/* -d (or a reload's debug) */
 void	log_as(const char *prog, long pid, int pri, const char *msg);
 /* fatal() ends with _exit(): a sandboxed process runs no atexit code. */
 void	log_quick_exit(void);
-/* Close every descriptor from 3 up but keep[], the log's own kept. */
-void	log_closefrom_except(const int *keep, size_t n);
-
-/* log_relay.c.  Master: the socketpair (sv[0] ours, with SO_PASSCRED). */
-int	log_relay_open(int sv[2]);
-/* Worker: one line. */
-void	log_relay_send(int fd, int pri, const char *msg);
-/*
- * Master: log every line waiting, as "argo-worker[PID]: ..." with the
- * sender's real pid, filtered (log_relay.c says how).
- */
-int	log_relay_drain(int fd);	/* how many: at most a round's */
+/* Around a closefrom: glibc's syslog keeps a descriptor of its own. */
+void	log_suspend(void);
+void	log_resume(void);
 void	log_setdebug(int debug);
 /* Called with each fatal message before it is logged (or NULL). */
 void	log_on_fatal(void (*hook)(const char *msg));

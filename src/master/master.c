@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "imap.h"
 #include "log.h"
+#include "log_relay.h"
 #include "prefork.h"
 #include "privmsg.h"
 #include "util.h"
