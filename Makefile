@@ -40,9 +40,9 @@ SERVER_OBJS	:= $(MASTER_SRCS:src/%.c=$(B)/obj/%.o) \
 WORKER_OBJS	:= $(WORKER_SRCS:src/%.c=$(B)/obj/%.o)
 HDRS		:= $(wildcard src/*/*.h)
 INC_common	= -Isrc/common
-INC_worker	= -Isrc/worker -Isrc/master -Isrc/common
+INC_worker	= -Isrc/worker -Isrc/common
 INC_broker	= -Isrc/broker -Isrc/master -Isrc/common
-INC_master	= -Isrc/master -Isrc/broker -Isrc/worker -Isrc/common
+INC_master	= -Isrc/master -Isrc/broker -Isrc/common
 INC_all		= -Isrc/common -Isrc/master -Isrc/broker -Isrc/worker
 UNITSRCS	:= $(wildcard tests/unit/test_*.c)
 UNITBINS	:= $(UNITSRCS:tests/unit/%.c=$(B)/unit/%)
@@ -60,13 +60,22 @@ E2E_ARGS	?=
 	unit e2e fake-xen-check fuzz-replay fuzz lint lint-cppcheck \
 	lint-clang-tidy demo bench soak check-deb
 
-all: argo-server argo
+all: argo-server argo-worker argo
 
 argo-server: $(B)/argo-server
 	cp $(B)/argo-server $@
 
-$(B)/argo-server: $(B)/obj/master/main.o $(B)/libserver.a $(B)/libworker.a $(B)/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+argo-worker: $(B)/argo-worker
+	cp $(B)/argo-worker $@
+
+$(B)/argo-server: $(B)/obj/master/main.o $(B)/libserver.a $(B)/libcommon.a \
+		$(B)/argo-worker
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(B)/argo-worker,$^) \
+		$(LIBS)
+
+# The worker links libc alone: neither inih nor libcrypt (DESIGN.md 5.2).
+$(B)/argo-worker: $(B)/obj/worker/main.o $(B)/libworker.a $(B)/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/libcommon.a: $(COMMON_OBJS)
 $(B)/libserver.a: $(SERVER_OBJS)
@@ -267,4 +276,4 @@ soak: $(B)/argo-server
 		$(PYTHON) tests/soak/soak.py
 
 clean:
-	rm -rf build argo-server argo
+	rm -rf build argo-server argo-worker argo

@@ -31,7 +31,7 @@
 #include "broker.h"
 #include "config_load.h"
 #include "dirwatch.h"
-#include "imap.h"
+#include "imap_write.h"
 #include "log.h"
 #include "util.h"
 

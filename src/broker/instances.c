@@ -338,22 +338,3 @@ instances_get(const char *dir)
 	map_watched = watching && !links;
 	return (&map);
 }
-
-const struct instance *
-instances_find(const struct instances *in, const char *name)
-{
-	size_t	lo = 0, hi = in->in_n;
-
-	while (lo < hi) {
-		size_t	mid = (lo + hi) / 2;
-		int	c = strcmp(in->in_v[mid].i_name, name);
-
-		if (c == 0)
-			return (&in->in_v[mid]);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (NULL);
-}

@@ -1,5 +1,6 @@
 /*
- * imap.c: the shared instance map (imap.h).
+ * imap.c: the shared instance map (imap.h), as its readers see it; the
+ * broker writes it (imap_write.c).
  *
  * Why shared memory: a worker, chrooted and filtered, cannot scan xen_dir,
  * and asking the broker on every `list available` would cost two context
@@ -22,8 +23,9 @@
  * Why it cannot be abused: the memfd is mapped writable only in the broker
  * (it inherits the mapping when the master forks it); the master then
  * unmaps it, seals it with F_SEAL_FUTURE_WRITE (no new writable mapping,
- * no mprotect to writable) and maps it read-only, and that is the mapping
- * workers inherit.  No process but the broker holds the descriptor.
+ * no mprotect to writable), maps it read-only and keeps only a descriptor
+ * opened read-only, which is what an argo-worker is handed (imap_attach):
+ * it can neither write, truncate nor map writable what that opens.
  *
  * Protocol, one writer, many readers, no locks: two halves.  The broker
  * writes the half that is not current, tagged with the next sequence
@@ -34,7 +36,7 @@
  * use, so even a torn copy cannot take the reader out of bounds.
  */
 #include <sys/epoll.h>
-#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 
 #include <errno.h>
@@ -45,123 +47,55 @@
 #include <unistd.h>
 
 #include "imap.h"
-#include "log.h"
+#include "imap_layout.h"
 #include "util.h"
 
-#define IMAP_HDR	4096
-#define IMAP_HALF	(64UL * 1024 * 1024)	/* ARGO_MAX_INSTANCES fit */
-#define IMAP_SIZE	(IMAP_HDR + 2 * IMAP_HALF)
-#define IMAP_TRIES	1000
+static const unsigned char *base;	/* the mapping, read-only but in
+					   the broker */
+static int		 efd = -1;	/* the change signal */
 
-struct imap_hdr {
-	uint64_t	h_seq;
-	uint32_t	h_active;	/* 0 or 1 */
-	uint32_t	h_scanning;	/* 1 while the broker reads xen_dir */
-};
-
-struct imap_half {
-	uint64_t	m_seq;
-	uint32_t	m_n;		/* records */
-	uint32_t	m_flags;
-	uint64_t	m_used;		/* bytes, this header included */
-};
-
-struct imap_rec {
-	char		r_name[ARGO_MAX_NAME + 1];
-	int64_t		r_memory;
-	int64_t		r_vcpus;
-	uint32_t	r_path;		/* offset in the half */
-	uint32_t	r_pathlen;
-};
-
-static unsigned char	*base;		/* the mapping */
-static int		 mfd = -1;	/* master only, until sealed */
-static int		 ifd = -1;	/* inotify: master until sealed, broker */
-static int		 efd = -1;	/* an epoll holding ifd: everyone */
-
-static struct imap_hdr *
+static const struct imap_hdr *
 hdr(void)
 {
-	return ((struct imap_hdr *)(void *)base);
+	return ((const struct imap_hdr *)(const void *)base);
 }
 
-static unsigned char *
+static const unsigned char *
 half(uint32_t i)
 {
 	return (base + IMAP_HDR + (size_t)(i & 1) * IMAP_HALF);
 }
 
-/*
- * The change signal (see the top).  Without it the map is still right:
- * the broker watches on its own and workers ask at every request.
- */
-static void
-make_signal(void)
-{
-	struct epoll_event	ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
-	    (efd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(efd, EPOLL_CTL_ADD, ifd, &ev) == -1) {
-		log_warn("instance map: no change signal, workers ask the "
-		    "broker at every request");
-		if (ifd != -1)
-			(void)close(ifd);
-		if (efd != -1)
-			(void)close(efd);
-		ifd = efd = -1;
-	}
+
+
+
+void
+imap_use(const void *mapping, int sigfd)
+{
+	base = mapping;
+	efd = sigfd;
 }
 
 int
-imap_create(char *err, size_t errlen)
+imap_attach(int fd, int sigfd, char *err, size_t errlen)
 {
-	if ((mfd = memfd_create("argo-instances", MFD_CLOEXEC |
-	    MFD_ALLOW_SEALING)) == -1 || ftruncate(mfd, IMAP_SIZE) == -1) {
-		(void)snprintf(err, errlen, "instance map: %s", strerror(errno));
+	struct stat	 st;
+	void		*p;
+
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size != (off_t)IMAP_SIZE) {
+		(void)snprintf(err, errlen, "instance map: not the map");
 		return (-1);
 	}
-	base = mmap(NULL, IMAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
-	    0);
-	if (base == MAP_FAILED) {
-		base = NULL;
-		(void)snprintf(err, errlen, "instance map: %s", strerror(errno));
-		return (-1);
-	}
-	make_signal();
-	return (0);
-}
-
-int
-imap_seal(char *err, size_t errlen)
-{
-	void	*ro;
-
-	if (munmap(base, IMAP_SIZE) == -1 ||
-	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) == -1 ||
-	    (ro = mmap(NULL, IMAP_SIZE, PROT_READ, MAP_SHARED, mfd, 0)) ==
-	    MAP_FAILED) {
-		(void)snprintf(err, errlen, "instance map: cannot seal: %s",
+	p = mmap(NULL, IMAP_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		(void)snprintf(err, errlen, "instance map: %s",
 		    strerror(errno));
 		return (-1);
 	}
-	base = ro;
-	(void)close(mfd);
-	mfd = -1;
-	/* The instance is the broker's alone: no copy here, none in workers. */
-	if (ifd != -1)
-		(void)close(ifd);
-	ifd = -1;
+	imap_use(p, sigfd);
 	return (0);
-}
-
-int
-imap_inotify(void)
-{
-	return (ifd);
 }
 
 int
@@ -170,13 +104,6 @@ imap_signal_fd(void)
 	return (efd);
 }
 
-void
-imap_scanning(int on)
-{
-	__atomic_store_n(&hdr()->h_scanning, on ? 1U : 0U, __ATOMIC_SEQ_CST);
-	/* Seen set by any worker that sees the queue emptied after this. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
 
 int
 imap_unsettled(void)
@@ -192,52 +119,6 @@ imap_unsettled(void)
 	return (__atomic_load_n(&hdr()->h_scanning, __ATOMIC_ACQUIRE) != 0);
 }
 
-uint64_t
-imap_publish(const struct instances *in, unsigned int flags)
-{
-	struct imap_hdr		*h = hdr();
-	struct imap_half	 m;
-	struct imap_rec		 r;
-	unsigned char		*dst;
-	uint64_t		 seq = h->h_seq + 1;
-	uint32_t		 next = (h->h_active + 1) & 1;
-	size_t			 i, n = in != NULL ? in->in_n : 0, off, plen;
-
-	off = sizeof(m) + n * sizeof(r);
-	for (i = 0; i < n; i++)
-		off += strlen(in->in_v[i].i_path) + 1;
-	if (off > IMAP_HALF) {
-		log_warnx("instance map: %zu instances do not fit", n);
-		return (0);
-	}
-	/* Readers still copying this half from two maps ago must see the
-	 * sequence number move before they can see our writes. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	dst = half(next);
-	off = sizeof(m) + n * sizeof(r);
-	for (i = 0; i < n; i++) {
-		const struct instance *ins = &in->in_v[i];
-
-		memset(&r, 0, sizeof(r));
-		memcpy(r.r_name, ins->i_name, sizeof(r.r_name));
-		r.r_memory = ins->i_memory;
-		r.r_vcpus = ins->i_vcpus;
-		plen = strlen(ins->i_path);
-		r.r_path = (uint32_t)off;
-		r.r_pathlen = (uint32_t)plen;
-		memcpy(dst + off, ins->i_path, plen + 1);
-		off += plen + 1;
-		memcpy(dst + sizeof(m) + i * sizeof(r), &r, sizeof(r));
-	}
-	m.m_seq = seq;
-	m.m_n = (uint32_t)n;
-	m.m_flags = flags;
-	m.m_used = off;
-	memcpy(dst, &m, sizeof(m));
-	__atomic_store_n(&h->h_active, next, __ATOMIC_RELEASE);
-	__atomic_store_n(&h->h_seq, seq, __ATOMIC_RELEASE);
-	return (seq);
-}
 
 uint64_t
 imap_seq(void)
@@ -301,7 +182,7 @@ copy_half(const unsigned char *src, uint64_t seq, struct instances *out,
 uint64_t
 imap_copy(struct instances *out, unsigned int *flags)
 {
-	struct imap_hdr	*h = hdr();
+	const struct imap_hdr *h = hdr();
 	struct instances tmp = { NULL, 0 };
 	uint64_t	 s1, s2;
 	uint32_t	 a;
@@ -325,4 +206,24 @@ imap_copy(struct instances *out, unsigned int *flags)
 		imap_free_copy(&tmp);
 	}
 	return (0);
+}
+
+/* By name, in a map sorted by name (the broker's scan or a copy). */
+const struct instance *
+instances_find(const struct instances *in, const char *name)
+{
+	size_t	lo = 0, hi = in->in_n;
+
+	while (lo < hi) {
+		size_t	mid = (lo + hi) / 2;
+		int	c = strcmp(in->in_v[mid].i_name, name);
+
+		if (c == 0)
+			return (&in->in_v[mid]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
 }

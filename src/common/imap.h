@@ -10,29 +10,24 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "instances.h"
 
 /* IMAP_F_WATCHABLE: inotify on xen_dir sees every change of this map's
  * inputs (no symbolic links among the .cfg entries, the scan succeeded). */
 #define IMAP_F_WATCHABLE	0x01
 
-/* Master, before forking the broker: make the map, writable here. */
-int	imap_create(char *err, size_t errlen);
-/* Master, after forking the broker: from now on read-only for us and for
- * every worker we fork; sealed so no process can map it writable again. */
-int	imap_seal(char *err, size_t errlen);
-/* Broker: publish in (or an empty map, when in is NULL); flags as above.
- * Returns the new sequence number, or 0 if it did not fit (logged). */
-uint64_t imap_publish(const struct instances *in, unsigned int flags);
-/* Broker: the daemon's one inotify instance, for dirwatch_use(); -1 when
- * there is none.  Closed in the master by imap_seal(). */
-int	imap_inotify(void);
-/* The epoll that is readable while that instance holds unread events: the
- * one descriptor of the change signal a worker keeps (-1: none). */
+/* A reader of mapping, the map (imap_write.c sets the broker's and the
+ * master's own; unit tests use it too); sigfd: the change signal, or -1. */
+void	imap_use(const void *mapping, int sigfd);
+/* Worker: map the read-only descriptor fd its master handed it, and use
+ * sigfd as the change signal (-1: none).  0, or -1 with the reason. */
+int	imap_attach(int fd, int sigfd, char *err, size_t errlen);
+/* The epoll that is readable while the daemon's inotify instance holds
+ * unread events: the one descriptor of the change signal a worker keeps
+ * (-1: none). */
 int	imap_signal_fd(void);
-/* Broker: on around every scan, from before it reads the instance until
- * it has published what it found. */
-void	imap_scanning(int on);
 /*
  * Worker: 1 when xen_dir may have changed since the current map was
  * published (events the broker has not read, a scan under way, or no

@@ -18,7 +18,8 @@
 #include "listener.h"
 #include "log.h"
 #include "prefork.h"
-#include "sandbox.h"
+#include "sandbox_prep.h"
+#include "spawn.h"
 #include "util.h"
 
 /* What we print on stdout is the product of -H, -V, -t: a lost write
@@ -162,8 +163,10 @@ main(int argc, char *argv[])
 	if (access(conf->c_toolstack, X_OK) == -1)
 		log_warn("toolstack %s cannot be run (instance commands will "
 		    "fail)", conf->c_toolstack);
-	if (sandbox_prepare(conf, &sb, err, sizeof(err)) == -1) {
+	if (sandbox_prepare(conf, &sb, err, sizeof(err)) == -1 ||
+	    spawn_init(err, sizeof(err)) == -1) {
 		(void)fprintf(stderr, "argo-server: %s\n", err);
+		config_free(conf);
 		return (1);
 	}
 	if (listener_open(conf, port >= 0 ? (int)port : conf->c_port, &l, err,

@@ -35,10 +35,11 @@
 #include "broker.h"
 #include "config_load.h"
 #include "daemon.h"
-#include "imap.h"
+#include "imap_write.h"
 #include "log.h"
 #include "log_relay.h"
 #include "prefork.h"
+#include "spawn.h"
 #include "privmsg.h"
 #include "util.h"
 
@@ -97,7 +98,7 @@ reload(struct master *m)
 	struct sandbox	 sb;
 	char		 err[ARGO_ERR_LEN], *buf;
 	size_t		 len;
-	int		 gen;
+	int		 gen, wfd;
 
 	if (config_read_file(m->m_confpath, &buf, &len, err,
 	    sizeof(err)) == -1) {
@@ -114,9 +115,18 @@ reload(struct master *m)
 		return;
 	}
 	gen = m->m_generation + 1;
+	if ((wfd = spawn_prepare(nc, &sb, m->m_l, gen, err,
+	    sizeof(err))) == -1) {
+		log_warnx("reload failed: %s", err);
+		config_free(nc);
+		config_wipe(buf, len);
+		util_scrub_stack();
+		return;
+	}
 	if (hand_over(m, buf, len, gen) == -1) {
 		log_warn("reload failed: cannot hand the configuration to "
 		    "the broker");
+		(void)close(wfd);
 		config_free(nc);
 		config_wipe(buf, len);
 		util_scrub_stack();
@@ -134,6 +144,7 @@ reload(struct master *m)
 	*m->m_confp = nc;
 	config_free(old);
 	m->m_sb = sb;
+	spawn_commit(wfd, &m->m_sb, m->m_l);
 	m->m_generation = gen;
 	__atomic_store_n(&m->m_board->b_generation, gen, __ATOMIC_RELEASE);
 	/* Idle workers exit now, busy ones after their session. */
@@ -167,6 +178,28 @@ ctl_read(struct master *m)
 		}
 		(void)pool_stop(m, c.c_slot, (pid_t)c.c_pid);
 	}
+}
+
+/*
+ * The scoreboard: a memfd, so that each argo-worker can map it after its
+ * exec; sealed, so that none can shrink it under the master (a fault
+ * here) or grow it.
+ */
+static void
+make_board(struct master *m)
+{
+	m->m_boardfd = memfd_create("argo-board", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING);
+	if (m->m_boardfd == -1 ||
+	    ftruncate(m->m_boardfd, (off_t)sizeof(*m->m_board)) == -1 ||
+	    fcntl(m->m_boardfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) == -1)
+		fatal("scoreboard");
+	m->m_board = mmap(NULL, sizeof(*m->m_board), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, m->m_boardfd, 0);
+	if (m->m_board == MAP_FAILED)
+		fatal("mmap");
+	memset(m->m_board, 0, sizeof(*m->m_board));
 }
 
 static void
@@ -280,8 +313,8 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	struct pollfd		 pfd[3];
 	struct timespec		 tick = { 1, 0 };
 	long long		 stop_at = 0;
-	int			 total, idle, rc = 0;
-	char			 buf[512];
+	int			 total, idle, wfd, rc = 0;
+	char			 buf[512], err[ARGO_ERR_LEN];
 
 	memset(&m, 0, sizeof(m));
 	m.m_confp = confp;
@@ -290,11 +323,7 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	m.m_foreground = foreground;
 	m.m_l = l;
 	m.m_sb = *sb;
-	m.m_board = mmap(NULL, sizeof(*m.m_board), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m.m_board == MAP_FAILED)
-		fatal("mmap");
-	memset(m.m_board, 0, sizeof(*m.m_board));
+	make_board(&m);
 	m.m_nslots = ARGO_HARD_MAX_CLIENTS + 1;
 	if (pipe2(m.m_notify, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal("pipe");
@@ -321,6 +350,10 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	sigemptyset(&empty);
 
 	start_broker(&m);
+	if ((wfd = spawn_prepare(*confp, &m.m_sb, l, m.m_generation, err,
+	    sizeof(err))) == -1)
+		fatalx("%s", err);
+	spawn_commit(wfd, &m.m_sb, l);
 	pool_maintain(&m);
 	log_ready(&m);
 	daemon_ready();

@@ -3,7 +3,8 @@
  * started as root): it forks, counts, reaps and retires workers and never
  * reads from a client.
  *
- * Each worker is born with its own SOCK_SEQPACKET channel to the broker:
+ * Each worker is a fresh argo-worker (spawn.c), born with its own
+ * SOCK_SEQPACKET channel to the broker:
  * the master makes the socketpair, keeps neither end, and hands the
  * broker its end with the worker's slot, pid and configuration generation
  * (the broker trusts the master's word on who is on the other side, never
@@ -25,9 +26,9 @@
 #include "log.h"
 #include "prefork.h"
 #include "privmsg.h"
-#include "sandbox.h"
+#include "sandbox_prep.h"
+#include "spawn.h"
 #include "util.h"
-#include "worker.h"
 
 #define SPAWN_RATE_MAX		32
 #define THROTTLE_MS		5000	/* after workers fail at start-up */
@@ -77,10 +78,10 @@ introduce(struct master *m, int slot, pid_t pid, int ch)
 static int
 spawn(struct master *m)
 {
-	struct worker_env	 env;
+	struct spawn_fds	 fds;
 	struct slot		*s;
 	int			 i, sv[2];
-	pid_t			 pid, self;
+	pid_t			 pid;
 
 	for (i = 0; i < m->m_nslots; i++)
 		if (m->m_workers[i].w_pid == 0)
@@ -100,29 +101,17 @@ spawn(struct master *m)
 	s->s_sigsys = -1;
 	m->m_workers[i].w_stopped = 0;
 	__atomic_store_n(&s->s_state, SLOT_STARTING, __ATOMIC_RELEASE);
-	self = getpid();
-	switch (pid = fork()) {
+	fds.sf_board = m->m_boardfd;
+	fds.sf_broker = sv[0];
+	fds.sf_notify = m->m_notify[1];
+	fds.sf_relay = m->m_relay[1];
+	pid = spawn_worker(i, &fds);
+	switch (pid) {
 	case -1:
-		/* Try again at the next tick; never sleep in the master. */
-		log_warn("fork");
 		close(sv[0]);
 		close(sv[1]);
 		__atomic_store_n(&s->s_state, SLOT_FREE, __ATOMIC_RELEASE);
 		return (-1);
-	case 0:
-		close(sv[1]);
-		memset(&env, 0, sizeof(env));
-		env.we_l = m->m_l;
-		env.we_board = m->m_board;
-		env.we_slot = i;
-		env.we_notify = m->m_notify[1];
-		env.we_relay = m->m_relay[1];
-		env.we_broker = sv[0];
-		env.we_generation = m->m_generation;
-		env.we_sb = &m->m_sb;
-		env.we_master = self;
-		worker_main(*m->m_confp, &env);
-		/* NOTREACHED */
 	default:
 		close(sv[0]);
 		m->m_workers[i].w_pid = pid;
@@ -157,6 +146,9 @@ log_exit(const struct master *m, int i, pid_t pid, int st)
 	else if (WIFSIGNALED(st))
 		log_warnx("worker %ld killed by signal %d", (long)pid,
 		    WTERMSIG(st));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == SPAWN_EXEC_FAILED)
+		log_warnx("worker %ld could not be started: cannot execute %s "
+		    "as the workers' account", (long)pid, spawn_path());
 	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		log_warnx("worker %ld exited with status %d", (long)pid,
 		    WEXITSTATUS(st));

@@ -1,7 +1,6 @@
 /*
- * prefork.h: the master process, the scoreboard it shares with its
- * workers (an anonymous shared mapping made before the first fork), and
- * the pool of workers it keeps.
+ * prefork.h: the master process and the pool of workers it keeps (the
+ * scoreboard it shares with them is board.h).
  */
 #ifndef ARGO_PREFORK_H
 #define ARGO_PREFORK_H
@@ -9,50 +8,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "board.h"
 #include "config.h"
 #include "listener.h"
-#include "sandbox.h"
-
-enum slot_state {
-	SLOT_FREE = 0,
-	SLOT_STARTING,		/* forked, not yet waiting for clients */
-	SLOT_IDLE,		/* waiting in poll() */
-	SLOT_BUSY,		/* accepted a connection */
-};
-
-struct slot {
-	pid_t		 s_pid;		/* master writes, for the workers'
-					   counts; the master never reads it */
-	int		 s_state;	/* worker writes, atomically */
-	unsigned int	 s_sessions;
-	int		 s_family;	/* peer of the admitted session (0:
-					   none); counted for max_clients */
-	unsigned char	 s_addr[16];	/* and max_per_host */
-	int		 s_sigsys;	/* the call its filter trapped, or -1 */
-};
-
-/*
- * The scoreboard: a shared mapping, writable by every worker, so a
- * compromised worker can write anything into any slot.  What the master
- * may believe of it is a count, no more: how many of its own workers say
- * they are idle (to spawn or retire, within max_clients + 1), and the
- * system call a dying worker says its filter trapped (logged as a number).
- * Which processes exist, which get signalled, whether a stop is complete,
- * and the configuration generation are the master's private knowledge
- * (struct master's m_workers, from fork() and waitpid(), and
- * m_generation), never read back from here.  The workers read the board to
- * count sessions for max_clients and max_per_host, and each clamps what it
- * reads.
- */
-struct board {
-	int		 b_generation;	/* bumped by each good reload */
-	int		 b_hiwater;	/* slots ever used: workers scan these */
-	long long	 b_busy_logged;	/* ms of the last "busy" line */
-	int		 b_busy_quiet;	/* suppressed since then */
-	long long	 b_deny_logged;
-	int		 b_deny_quiet;
-	struct slot	 b_slots[ARGO_HARD_MAX_CLIENTS + 1];
-};
+#include "sandbox_prep.h"
 
 /* What the master alone knows of a worker: private memory, from fork(). */
 struct wproc {
@@ -69,6 +28,7 @@ struct master {
 	int		  m_foreground;
 	struct listeners *m_l;
 	struct board	 *m_board;	/* the workers': counts only */
+	int		  m_boardfd;	/* its memfd, handed to each worker */
 	struct wproc	  m_workers[ARGO_HARD_MAX_CLIENTS + 1];	/* by slot */
 	int		  m_nslots;
 	int		  m_generation;	/* of the configuration in force */

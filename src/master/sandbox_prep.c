@@ -17,7 +17,7 @@
 
 #include "defs.h"
 #include "log.h"
-#include "sandbox.h"
+#include "sandbox_prep.h"
 #include "util.h"
 
 /* mkdir -p with mode 0755 for what is missing. */

@@ -1,9 +1,7 @@
 /*
- * sandbox.c: runs in a worker, once, right after fork and before the first
- * accept().  From here on the process that reads the network holds nothing
- * worth taking: no root, no capabilities (bounding set included), no
- * supplementary groups, a root directory that is empty and not its own,
- * and a seccomp filter that lets it do only what serving a client needs.
+ * sandbox.c: the seccomp filter an argo-worker loads, once, before its
+ * first accept() (sandbox_enter.c does the rest of the cage first), so
+ * that it can do only what serving a client needs.
  *
  * The filter is hand-written BPF against the kernel's headers, in the
  * manner of OpenSSH's sandbox-seccomp-filter.c: the architecture is
@@ -35,7 +33,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -323,94 +320,4 @@ sandbox_filter(int *report, char *err, size_t errlen)
 		return (-1);
 	}
 	return (0);
-}
-
-/* Permitted, effective and inheritable sets to zero; ambient cleared. */
-static int
-drop_caps(void)
-{
-	struct __user_cap_header_struct	hdr;
-	struct __user_cap_data_struct	data[2];
-
-	memset(&hdr, 0, sizeof(hdr));
-	memset(data, 0, sizeof(data));
-	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (syscall(SYS_capset, &hdr, data) == -1)
-		return (-1);
-	if (syscall(SYS_capget, &hdr, data) == -1)
-		return (-1);
-	return (data[0].effective | data[0].permitted | data[0].inheritable |
-	    data[1].effective | data[1].permitted | data[1].inheritable) ?
-	    -1 : 0;
-}
-
-/* Every capability out of the bounding set, while CAP_SETPCAP lasts. */
-static int
-drop_bounding(void)
-{
-	unsigned long	cap;
-
-	for (cap = 0; cap < 64; cap++) {
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
-			continue;
-		if (errno == EINVAL)
-			return (cap > 0 ? 0 : -1);	/* past the last one */
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-drop_root(const struct sandbox *sb, char *err, size_t errlen)
-{
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
-
-	if (chroot(sb->sb_chroot) == -1 || chdir("/") == -1) {
-		(void)snprintf(err, errlen, "chroot %s: %s", sb->sb_chroot,
-		    strerror(errno));
-		return (-1);
-	}
-	if (drop_bounding() == -1) {
-		(void)snprintf(err, errlen, "capability bounding set: %s",
-		    strerror(errno));
-		return (-1);
-	}
-	if (setgroups(0, NULL) == -1 ||
-	    setresgid(sb->sb_gid, sb->sb_gid, sb->sb_gid) == -1 ||
-	    setresuid(sb->sb_uid, sb->sb_uid, sb->sb_uid) == -1) {
-		(void)snprintf(err, errlen, "cannot drop privileges: %s",
-		    strerror(errno));
-		return (-1);
-	}
-	if (drop_caps() == -1) {
-		(void)snprintf(err, errlen, "cannot drop capabilities");
-		return (-1);
-	}
-	/* A change of credentials clears the parent-death signal. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1) {
-		(void)snprintf(err, errlen, "parent-death signal: %s",
-		    strerror(errno));
-		return (-1);
-	}
-	/* Trust, but verify: none of it may be undone. */
-	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
-	    ru != sb->sb_uid || eu != sb->sb_uid || su != sb->sb_uid ||
-	    rg != sb->sb_gid || eg != sb->sb_gid || sg != sb->sb_gid ||
-	    getgroups(0, NULL) != 0 || setuid(0) != -1 || setgid(0) != -1) {
-		(void)snprintf(err, errlen, "privileges still held after "
-		    "dropping them");
-		return (-1);
-	}
-	return (0);
-}
-
-int
-sandbox_enter(const struct sandbox *sb, int *report, char *err,
-    size_t errlen)
-{
-	if (sb->sb_drop && drop_root(sb, err, errlen) == -1)
-		return (-1);
-	return (sandbox_filter(report, err, errlen));
 }

@@ -1,7 +1,6 @@
 /*
- * worker.c: a preforked worker.  Runs unprivileged: right after fork it
- * closes what is not its own, enters its cage (sandbox.c) and only then
- * looks at the listening sockets.
+ * worker.c: a preforked worker's loop.  Runs unprivileged: it enters its
+ * cage (sandbox.h) before it looks at the listening sockets.
  *
  * SIGTERM (stop), SIGUSR1 (retire when idle) and SIGURG (look at the
  * listeners, listener.c says why) stay blocked except inside ppoll(), so a
@@ -10,7 +9,6 @@
  * byte is read, is worker_admit.c's.
  */
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -23,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "imap.h"
 #include "log.h"
 #include "util.h"
 #include "worker.h"
@@ -107,67 +104,30 @@ tell_master(const struct board *b, const struct config *c, int notify_fd)
 
 /* Everything that must hold before the first accept(). */
 static void
-enter(struct config *conf, const struct worker_env *env, int ep)
+enter(const struct worker_env *env)
 {
 	struct rlimit	rl = { 0, 0 };
 	char		err[ARGO_ERR_LEN];
-	int		keep[LISTENERS_MAX + 5];
-	size_t		i, n = 0;
-	pid_t		master = env->we_master;
 
-	/*
-	 * A worker outliving a killed master would keep the port bound.  The
-	 * master's pid comes from before the fork: getppid() here could
-	 * already be the reaper's, had the master died meanwhile.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
-		_exit(1);
-	(void)prctl(PR_SET_NAME, "argo-worker", 0, 0, 0);
-	log_quick_exit();
 	/* No core file with a client's password in it. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
-	/* The master dropped the hashes before it forked us; be sure. */
-	config_forget_secrets(conf);
-	for (i = 0; i < env->we_l->l_n; i++)
-		keep[n++] = env->we_l->l_fd[i];
-	keep[n++] = env->we_notify;
-	keep[n++] = env->we_broker;
-	keep[n++] = env->we_relay;
-	keep[n++] = ep;
-	/* xen_dir's change signal: an epoll, never an inotify instance. */
-	keep[n++] = imap_signal_fd();
-	log_to_relay(env->we_relay);
-	/*
-	 * Not the master's stdin, stdout and stderr either (a terminal, or
-	 * the journal's stream, where our bytes would pass for the master's):
-	 * whatever we write takes the relay and its filter.
-	 */
-	if (dup2(env->we_relay, STDIN_FILENO) == -1 ||
-	    dup2(env->we_relay, STDOUT_FILENO) == -1 ||
-	    dup2(env->we_relay, STDERR_FILENO) == -1)
-		_exit(1);
-	/* Not the broker's control socket, not another worker's anything. */
-	log_suspend();
-	util_closefrom_except(keep, n);
-	log_resume();
-	if (sandbox_enter(env->we_sb, &env->we_board->b_slots[env->we_slot].
+	if (sandbox_enter(env->we_ids, &env->we_board->b_slots[env->we_slot].
 	    s_sigsys, err, sizeof(err)) == -1) {
 		log_warnx("worker: %s", err);
 		_exit(1);
 	}
-	if (getppid() != master)
+	if (getppid() != env->we_master)
 		_exit(1);		/* the master died meanwhile */
 	ask_init(env->we_broker);
 }
 
 void
-worker_main(struct config *conf, const struct worker_env *env)
+worker_main(const struct config *conf, const struct worker_env *env)
 {
 	struct sigaction	 sa;
 	sigset_t		 waitmask;
-	struct epoll_event	 ev[LISTENERS_MAX];
+	struct epoll_event	 ev[HANDOFF_MAX_LISTEN];
 	struct sockaddr_storage	 ss;
-	struct listeners	*l = env->we_l;
 	struct board		*b = env->we_board;
 	socklen_t		 sslen;
 	size_t			 i;
@@ -207,14 +167,15 @@ worker_main(struct config *conf, const struct worker_env *env)
 	 */
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
-	for (i = 0; i < l->l_n; i++) {
+	for (i = 0; i < env->we_nlisten; i++) {
 		memset(&ev[0], 0, sizeof(ev[0]));
 		ev[0].events = EPOLLIN | EPOLLEXCLUSIVE;
 		ev[0].data.u32 = (uint32_t)i;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, l->l_fd[i], &ev[0]) == -1)
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, env->we_listen[i], &ev[0]) ==
+		    -1)
 			fatal("epoll_ctl");
 	}
-	enter(conf, env, ep);
+	enter(env);
 
 	for (;;) {
 		if (must_stop(b, generation, 0))
@@ -235,11 +196,12 @@ worker_main(struct config *conf, const struct worker_env *env)
 		 */
 		if ((looking = worker_look && !leaving)) {
 			worker_look = 0;
-			for (k = 0; k < (int)l->l_n; k++)
+			for (k = 0; k < (int)env->we_nlisten; k++)
 				ev[k].data.u32 = (uint32_t)k;
-			n = (int)l->l_n;
+			n = (int)env->we_nlisten;
 		} else {
-			n = epoll_pwait(ep, ev, (int)l->l_n, leaving ? 0 : -1,
+			n = epoll_pwait(ep, ev, (int)env->we_nlisten,
+			    leaving ? 0 : -1,
 			    leaving ? NULL : &waitmask);
 			lastlook = leaving;
 		}
@@ -252,10 +214,11 @@ worker_main(struct config *conf, const struct worker_env *env)
 			_exit(0);
 		for (k = 0; k < n; k++) {
 			i = ev[k].data.u32;
-			if (i >= l->l_n)
+			if (i >= env->we_nlisten)
 				continue;
 			sslen = sizeof(ss);
-			fd = accept4(l->l_fd[i], (struct sockaddr *)&ss, &sslen,
+			fd = accept4(env->we_listen[i], (struct sockaddr *)&ss,
+			    &sslen,
 			    SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (looking && (fd != -1 || errno != EAGAIN))
 				worker_look = 1;	/* not all empty yet */
@@ -269,7 +232,7 @@ worker_main(struct config *conf, const struct worker_env *env)
 			set_state(b, slot, SLOT_BUSY);
 			tell_master(b, conf, env->we_notify);
 			worker_serve(conf, b, slot, fd, &ss, sslen,
-			    l->l_unix[i]);
+			    env->we_unix[i]);
 			close(fd);
 			b->b_slots[slot].s_sessions++;
 			break;

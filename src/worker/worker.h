@@ -1,7 +1,8 @@
 /*
- * worker.h: a preforked worker: accept, admit, serve one session at a time.
- * The only kind of process that reads from clients; it runs sandboxed
- * (sandbox.c) and asks the broker for everything privileged.
+ * worker.h: argo-worker, a preforked worker: accept, admit, serve one
+ * session at a time.  The only kind of process that reads from clients; a
+ * program of its own (main.c reads what the master handed it), it runs
+ * sandboxed (sandbox.h) and asks the broker for everything privileged.
  */
 #ifndef ARGO_WORKER_H
 #define ARGO_WORKER_H
@@ -10,26 +11,27 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "board.h"
 #include "config.h"
-#include "listener.h"
-#include "prefork.h"
+#include "handoff.h"
 #include "sandbox.h"
 
-/* What the master hands a new worker. */
+/* What main.c made of the master's handoff. */
 struct worker_env {
-	struct listeners	*we_l;
+	int			 we_listen[HANDOFF_MAX_LISTEN];
+	int			 we_unix[HANDOFF_MAX_LISTEN];	/* 1: UNIX */
+	size_t			 we_nlisten;
 	struct board		*we_board;
 	int			 we_slot;
 	int			 we_notify;	/* to the master: took a client */
-	int			 we_relay;	/* log lines, when detached */
 	int			 we_broker;	/* our channel */
 	int			 we_generation;
-	const struct sandbox	*we_sb;
-	pid_t			 we_master;	/* from before the fork */
+	const struct sandbox_ids *we_ids;	/* NULL: not started as root */
+	pid_t			 we_master;	/* from the master's own word */
 };
 
 /* Never returns. */
-void	worker_main(struct config *conf, const struct worker_env *env)
+void	worker_main(const struct config *conf, const struct worker_env *env)
 	    __attribute__((noreturn));
 
 /* worker_admit.c: the slots a scan of the board looks at. */

@@ -30,7 +30,7 @@
 
 #include "broker_fixture.h"
 #include "config_load.h"
-#include "imap.h"
+#include "imap_write.h"
 #include "privmsg.h"
 #include "util.h"
 
