@@ -197,20 +197,23 @@ spawn_commit(int fd, const struct sandbox *sb, const struct listeners *l)
 	genl = l;
 }
 
-/* Child: the workers' account, keeping CAP_SYS_CHROOT and CAP_SETPCAP
- * across the exec (see the top). */
-static int
-become_user(void)
+int
+spawn_become(const struct sandbox *sb)
 {
 	struct __user_cap_header_struct	hdr;
 	struct __user_cap_data_struct	data[2];
 	const unsigned int		keep = (1U << CAP_SYS_CHROOT) |
 					    (1U << CAP_SETPCAP);
 
-	if (setgroups(0, NULL) == -1 ||
-	    setresgid(gensb.sb_gid, gensb.sb_gid, gensb.sb_gid) == -1 ||
+	/*
+	 * The cage's directory is entered here, as root: its parents may be
+	 * closed to the workers' account (a 0700 home), and the worker,
+	 * holding CAP_SYS_CHROOT but no right to search, chroots to ".".
+	 */
+	if (chdir(sb->sb_chroot) == -1 || setgroups(0, NULL) == -1 ||
+	    setresgid(sb->sb_gid, sb->sb_gid, sb->sb_gid) == -1 ||
 	    prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
-	    setresuid(gensb.sb_uid, gensb.sb_uid, gensb.sb_uid) == -1)
+	    setresuid(sb->sb_uid, sb->sb_uid, sb->sb_uid) == -1)
 		return (-1);
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
@@ -274,15 +277,15 @@ child(int slot, const struct spawn_fds *fds, pid_t master)
 		src[n++] = genl->l_fd[i];
 	/* No core file of ours, nor of the worker's. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
-	/*
-	 * The cage's directory is entered here, as root: its parents may be
-	 * closed to the workers' account (a 0700 home), and the worker,
-	 * holding CAP_SYS_CHROOT but no right to search, chroots to ".".
-	 */
-	if (lay_out(src, n, fds->sf_relay, &exe) == -1 ||
-	    (gensb.sb_drop && (chdir(gensb.sb_chroot) == -1 ||
-	    become_user() == -1)))
+	if (lay_out(src, n, fds->sf_relay, &exe) == -1)
 		_exit(SPAWN_EXEC_FAILED);
+	/* What goes wrong now is said as the worker's, on its relay. */
+	log_to_relay(STDERR_FILENO);
+	if (gensb.sb_drop && spawn_become(&gensb) == -1) {
+		log_warn("cannot become %s in %s", gensb.sb_user,
+		    gensb.sb_chroot);
+		_exit(SPAWN_EXEC_FAILED);
+	}
 	(void)snprintf(sslot, sizeof(sslot), "%d", slot);
 	(void)snprintf(smaster, sizeof(smaster), "%ld", (long)master);
 	argv[0] = (char *)"argo-worker";
@@ -294,6 +297,7 @@ child(int slot, const struct spawn_fds *fds, pid_t master)
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", exe);
 	if (errno == ENOSYS)
 		(void)execve(path, argv, wenv);
+	log_warn("cannot execute %s", exepath);
 	_exit(SPAWN_EXEC_FAILED);
 }
 

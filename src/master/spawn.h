@@ -41,6 +41,14 @@ struct spawn_fds {
 	int	sf_relay;
 };
 
+/*
+ * The child, started as root, before the exec: into sb's directory, then
+ * sb's uid and gid with no groups, keeping CAP_SYS_CHROOT and CAP_SETPCAP
+ * (effective now, ambient across the exec) for the worker's own
+ * sandbox_enter().  0, or -1 with errno.
+ */
+int	spawn_become(const struct sandbox *sb);
+
 /* Fork a worker for slot: its pid, or -1 (fork failed, logged).  In the
  * child, with no return: the exec, or _exit(SPAWN_EXEC_FAILED). */
 pid_t	spawn_worker(int slot, const struct spawn_fds *fds);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "broker.h"
-#include "imap.h"
+#include "imap_write.h"
 #include "privmsg.h"
 
 struct fixture {

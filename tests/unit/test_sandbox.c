@@ -61,6 +61,8 @@
 #include "log.h"
 #include "privmsg.h"
 #include "sandbox.h"
+#include "sandbox_prep.h"
+#include "spawn.h"
 
 #define WATCHDOG_S	120
 #define CHILD_S		10	/* a child's own alarm */
@@ -1311,7 +1313,25 @@ test_prepare_unprivileged(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* sandbox_enter(). */
+/* sandbox_enter(), after what the master's child does before the exec. */
+
+static int
+cage(const struct sandbox *sb, int *report, char *msg, size_t len)
+{
+	struct sandbox_ids	ids;
+
+	if (!sb->sb_drop)
+		return (sandbox_enter(NULL, report, msg, len));
+	ids.sid_uid = sb->sb_uid;
+	ids.sid_gid = sb->sb_gid;
+	ids.sid_chroot = sb->sb_chroot;
+	if (spawn_become(sb) == -1) {
+		(void)snprintf(msg, len, "chroot (as the master's child "
+		    "enters it): %s", strerror(errno));
+		return (-1);
+	}
+	return (sandbox_enter(&ids, report, msg, len));
+}
 
 struct enter_arg {
 	const struct sandbox	*ea_sb;
@@ -1336,7 +1356,7 @@ child_enter(const void *v)
 	/* A master with supplementary groups: the cage must shed them. */
 	if (ea->ea_sb->sb_drop && setgroups(2, groups) == -1)
 		_exit(EX_SETUP);
-	if (sandbox_enter(ea->ea_sb, &sh->sh_report, sh->sh_msg,
+	if (cage(ea->ea_sb, &sh->sh_report, sh->sh_msg,
 	    sizeof(sh->sh_msg)) == -1)
 		_exit(EX_NOFILTER);
 	CHECK(write(ea->ea_ready, "r", 1) == 1);
@@ -1507,7 +1527,7 @@ child_enter_setuid(const void *v)
 {
 	const struct sandbox	*sb = v;
 
-	if (sandbox_enter(sb, &sh->sh_report, sh->sh_msg,
+	if (cage(sb, &sh->sh_report, sh->sh_msg,
 	    sizeof(sh->sh_msg)) == -1)
 		_exit(EX_NOFILTER);
 	sh->sh_ret = syscall(SYS_setuid, 0);
@@ -1549,7 +1569,7 @@ child_enter_fails(const void *v)
 {
 	const struct sandbox	*sb = v;
 
-	sh->sh_ret = sandbox_enter(sb, &sh->sh_report, sh->sh_msg,
+	sh->sh_ret = cage(sb, &sh->sh_report, sh->sh_msg,
 	    sizeof(sh->sh_msg));
 	_exit(EX_OK);
 }
