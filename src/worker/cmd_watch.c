@@ -35,8 +35,8 @@
 #include "linebuf.h"
 #include "log.h"
 #include "util.h"
-#include "worker.h"
 #include "worker_ask.h"
+#include "wstop.h"
 
 #define WATCH_OUT_MAX	(256 * 1024)	/* bytes the client has not taken */
 /* A reply's lines, each perhaps one byte longer (a leading blank). */

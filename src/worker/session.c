@@ -26,8 +26,8 @@
 #include "log.h"
 #include "session.h"
 #include "util.h"
-#include "worker.h"
 #include "worker_ask.h"
+#include "wstop.h"
 
 #define SESSION_OUT_FLUSH (64 * 1024)	/* write out what is pending */
 #define SESSION_OUT_MAX	(4 * 1024 * 1024)	/* pending bytes, at most */

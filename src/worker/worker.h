@@ -14,6 +14,7 @@
 #include "listener.h"
 #include "prefork.h"
 #include "sandbox.h"
+#include "wstop.h"		/* worker_stop, which worker.c sets */
 
 /* What the master hands a new worker. */
 struct worker_env {
@@ -38,9 +39,5 @@ int	worker_hiwater(const struct board *b);
  * then serve its session; the caller closes fd. */
 void	worker_serve(const struct config *c, struct board *b, int slot, int fd,
 	    const struct sockaddr_storage *ss, socklen_t sslen, int local);
-
-/* Set by the worker's signal handlers (and when the broker is gone); read
- * by the session's waits. */
-extern volatile sig_atomic_t	worker_stop;
 
 #endif

@@ -11,8 +11,8 @@
 
 #include "log.h"
 #include "util.h"
-#include "worker.h"
 #include "worker_ask.h"
+#include "wstop.h"
 
 static int		 chan = -1;
 static uint64_t		 cur_session;

@@ -26,8 +26,8 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "worker.h"
 #include "worker_relay.h"
+#include "wstop.h"
 
 #define CON_BUF		65536
 #define CON_ESCAPE	0x1d
