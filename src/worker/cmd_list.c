@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "domlist.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "worker_map.h"

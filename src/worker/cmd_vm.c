@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "reply.h"
 #include "worker_ask.h"
 
 /*

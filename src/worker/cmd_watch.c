@@ -34,6 +34,7 @@
 #include "cmd.h"
 #include "linebuf.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "wstop.h"

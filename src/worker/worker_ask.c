@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "wstop.h"

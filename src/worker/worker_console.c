@@ -24,6 +24,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "worker_relay.h"

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reply.h"
 #include "util.h"
 #include "worker_relay.h"
 #include "wstop.h"
