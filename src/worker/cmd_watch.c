@@ -71,7 +71,7 @@ cmd_watch(struct session *s, const struct cmd *c, char **argv,
 	(void)inst;
 	privmsg_req_init(&rq, PRIV_WATCH);
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return;
 	}
 	session_ok(s);

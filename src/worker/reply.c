@@ -200,3 +200,33 @@ fail:
 		s->s_reason = "error";
 	return (-1);
 }
+
+/* The 400 reason of each failed status (PRIV_FAILED adds the summary). */
+static const char *const reasons[PRIV_STATUS_MAX] = {
+	[PRIV_FAILED] = "TOOLSTACK FAILED",
+	[PRIV_TIMEOUT] = "TOOLSTACK TIMEOUT",
+	[PRIV_BADAUTH] = "AUTHENTICATION FAILED",
+	[PRIV_NOAUTH] = "NOT AUTHENTICATED",
+	[PRIV_DENIED] = "PERMISSION DENIED",
+	[PRIV_NOSUCH] = "NO SUCH INSTANCE",
+	[PRIV_NOTRUNNING] = "NOT RUNNING",
+	[PRIV_BUSY] = "CONSOLE BUSY",
+};
+
+void
+session_fail(struct session *s, const struct priv_rep *rep)
+{
+	uint32_t	st = rep != NULL ? rep->p_status : PRIV_ERROR;
+
+	if (st == PRIV_FAILED && rep != NULL)
+		session_error(s, "%s: %s", reasons[st], rep->p_summary);
+	else if (st < PRIV_STATUS_MAX && reasons[st] != NULL)
+		session_error(s, "%s", reasons[st]);
+	else
+		session_error(s, "TOOLSTACK FAILED: cannot run the toolstack");
+	if (rep == NULL) {
+		/* Nothing more can be done for this client. */
+		s->s_close = 1;
+		s->s_reason = "error";
+	}
+}

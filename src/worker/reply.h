@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "privmsg.h"
 #include "session.h"
 
 /* Reply helpers: "200 OK", a body line (escaped), "300 DONE", "400 ...". */
@@ -24,5 +25,8 @@ void	session_body_text(struct session *s, const char *buf, size_t len);
 void	session_raw(struct session *s, const char *p, size_t n);
 /* Send what is pending; -1 when the peer is gone or stopped reading. */
 int	session_flush(struct session *s);
+/* The 400 reply for a refused or failed broker request (rep NULL: no
+ * broker, and the session ends). */
+void	session_fail(struct session *s, const struct priv_rep *rep);
 
 #endif

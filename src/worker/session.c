@@ -89,6 +89,32 @@ wait_input(int fd, long long now, long long deadline, long long stop_deadline)
 	return (pfd[0].revents != 0);
 }
 
+/*
+ * A socket session's account, as the broker has it from the client's uid
+ * (DESIGN.md 8): asked before the first byte is read, so that whoami and
+ * the worker's own checks agree with the broker's from the start: sets
+ * s_user (NULL: anonymous), or closes s when the broker did not answer.
+ */
+static void
+whoami(struct session *s)
+{
+	struct priv_req		 rq;
+	const struct priv_rep	*rep;
+	char			 name[ARGO_MAX_NAME + 1];
+
+	privmsg_req_init(&rq, PRIV_WHOAMI);
+	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK ||
+	    rep->p_outlen > ARGO_MAX_NAME) {
+		/* Nothing can be done for this client. */
+		s->s_close = 1;
+		s->s_reason = "error";
+		return;
+	}
+	memcpy(name, ask_payload(rep), rep->p_outlen);
+	name[rep->p_outlen] = '\0';
+	s->s_user = rep->p_outlen > 0 ? config_user(s->s_conf, name) : NULL;
+}
+
 void
 session_run(const struct config *c, int fd, const char *peer, int local)
 {
@@ -112,7 +138,7 @@ session_run(const struct config *c, int fd, const char *peer, int local)
 	lb = util_xmalloc(sizeof(*lb));
 	lb_init(lb);
 	if (local)
-		ask_whoami(&s);
+		whoami(&s);
 	log_info("session start peer=%s%s%s", s.s_peer, local ? " user=" : "",
 	    !local ? "" : s.s_user != NULL ? s.s_user->u_name : "-");
 

@@ -116,7 +116,7 @@ cmd_console(struct session *s, const struct cmd *c, char **argv,
 	    fd == -1) {
 		if (fd != -1)
 			close(fd);
-		ask_fail_reply(s, rep != NULL && rep->p_status == PRIV_OK ?
+		session_fail(s, rep != NULL && rep->p_status == PRIV_OK ?
 		    NULL : rep);
 		return;
 	}
