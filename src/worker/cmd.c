@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_map.h"
 

@@ -48,4 +48,14 @@ cmd_fn	cmd_info;					/* cmd_info.c */
 cmd_fn	cmd_console;					/* worker_console.c */
 cmd_fn	cmd_watch;					/* cmd_watch.c */
 
+/*
+ * A console or a watch outlives its request: the handler only begins it
+ * (s_console, s_watch), and the session loop then hands the client over,
+ * with the bytes that followed the request line in s_pending.
+ */
+/* cmd_watch.c: stream the watch until the client's line, then 300 DONE. */
+void	watch_run(struct session *s);
+/* worker_console.c: relay s->s_console until it ends, then 300 DONE. */
+void	console_run(struct session *s);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "xencfg.h"
@@ -45,7 +46,7 @@ cmd_auth(struct session *s, const struct cmd *c, char **argv,
 		session_done(s);
 		return;
 	}
-	ask_fail_reply(s, rep);
+	session_fail(s, rep);
 	if (rep != NULL && rep->p_status == PRIV_BADAUTH &&
 	    ++s->s_authfails >= s->s_conf->c_max_auth_tries) {
 		s->s_close = 1;

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "domlist.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 
@@ -76,7 +77,7 @@ running(struct session *s)
 
 	privmsg_req_init(&rq, PRIV_LIST);
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return (-1);
 	}
 	if (domlist_parse(ask_payload(rep), rep->p_outlen, &dl) == -1) {
@@ -109,7 +110,7 @@ cmd_info(struct session *s, const struct cmd *c, char **argv,
 	(void)inst;
 	privmsg_req_init(&rq, PRIV_INFO);
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return;
 	}
 	/* The next request reuses the reply buffer. */

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "domlist.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "worker_map.h"
@@ -50,7 +51,7 @@ running(struct session *s, struct domlist *dl)
 
 	privmsg_req_init(&rq, PRIV_LIST);
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return (-1);
 	}
 	if (domlist_parse(ask_payload(rep), rep->p_outlen, dl) == -1) {
@@ -102,7 +103,7 @@ addresses(struct session *s, const struct instance *inst)
 	privmsg_req_init(&rq, PRIV_RESOLVE);
 	memcpy(rq.r_name, inst->i_name, sizeof(rq.r_name));
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return (NULL);
 	}
 	return (rep);

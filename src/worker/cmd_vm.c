@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "reply.h"
 #include "worker_ask.h"
 
 /*
@@ -51,7 +52,7 @@ cmd_vm(struct session *s, const struct cmd *c, char **argv,
 	}
 	memcpy(rq.r_name, inst->i_name, sizeof(rq.r_name));
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return;
 	}
 	session_ok(s);

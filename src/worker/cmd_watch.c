@@ -34,9 +34,10 @@
 #include "cmd.h"
 #include "linebuf.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
-#include "worker.h"
 #include "worker_ask.h"
+#include "wstop.h"
 
 #define WATCH_OUT_MAX	(256 * 1024)	/* bytes the client has not taken */
 /* A reply's lines, each perhaps one byte longer (a leading blank). */
@@ -70,7 +71,7 @@ cmd_watch(struct session *s, const struct cmd *c, char **argv,
 	(void)inst;
 	privmsg_req_init(&rq, PRIV_WATCH);
 	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK) {
-		ask_fail_reply(s, rep);
+		session_fail(s, rep);
 		return;
 	}
 	session_ok(s);

@@ -26,7 +26,6 @@
 #include "worker.h"
 #include "worker_ask.h"
 
-volatile sig_atomic_t	worker_stop;
 static volatile sig_atomic_t worker_retire, worker_look;
 
 static void

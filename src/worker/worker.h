@@ -15,6 +15,7 @@
 #include "config.h"
 #include "handoff.h"
 #include "sandbox.h"
+#include "wstop.h"		/* worker_stop, which worker.c sets */
 
 /* What main.c made of the master's handoff. */
 struct worker_env {
@@ -40,9 +41,5 @@ int	worker_hiwater(const struct board *b);
  * then serve its session; the caller closes fd. */
 void	worker_serve(const struct config *c, struct board *b, int slot, int fd,
 	    const struct sockaddr_storage *ss, socklen_t sslen, int local);
-
-/* Set by the worker's signal handlers (and when the broker is gone); read
- * by the session's waits. */
-extern volatile sig_atomic_t	worker_stop;
 
 #endif

@@ -11,8 +11,8 @@
 
 #include "log.h"
 #include "util.h"
-#include "worker.h"
 #include "worker_ask.h"
+#include "wstop.h"
 
 static int		 chan = -1;
 static uint64_t		 cur_session;
@@ -81,26 +81,6 @@ gone:
 	return (NULL);
 }
 
-void
-ask_whoami(struct session *s)
-{
-	struct priv_req		 rq;
-	const struct priv_rep	*rep;
-	char			 name[ARGO_MAX_NAME + 1];
-
-	privmsg_req_init(&rq, PRIV_WHOAMI);
-	if ((rep = ask(&rq, NULL)) == NULL || rep->p_status != PRIV_OK ||
-	    rep->p_outlen > ARGO_MAX_NAME) {
-		/* Nothing can be done for this client. */
-		s->s_close = 1;
-		s->s_reason = "error";
-		return;
-	}
-	memcpy(name, ask_payload(rep), rep->p_outlen);
-	name[rep->p_outlen] = '\0';
-	s->s_user = rep->p_outlen > 0 ? config_user(s->s_conf, name) : NULL;
-}
-
 int
 ask_post(struct priv_req *rq)
 {
@@ -139,34 +119,4 @@ const char *
 ask_payload(const struct priv_rep *rep)
 {
 	return ((const char *)rep + sizeof(*rep));
-}
-
-/* The 400 reason of each failed status (PRIV_FAILED adds the summary). */
-static const char *const reasons[PRIV_STATUS_MAX] = {
-	[PRIV_FAILED] = "TOOLSTACK FAILED",
-	[PRIV_TIMEOUT] = "TOOLSTACK TIMEOUT",
-	[PRIV_BADAUTH] = "AUTHENTICATION FAILED",
-	[PRIV_NOAUTH] = "NOT AUTHENTICATED",
-	[PRIV_DENIED] = "PERMISSION DENIED",
-	[PRIV_NOSUCH] = "NO SUCH INSTANCE",
-	[PRIV_NOTRUNNING] = "NOT RUNNING",
-	[PRIV_BUSY] = "CONSOLE BUSY",
-};
-
-void
-ask_fail_reply(struct session *s, const struct priv_rep *rep)
-{
-	uint32_t	st = rep != NULL ? rep->p_status : PRIV_ERROR;
-
-	if (st == PRIV_FAILED && rep != NULL)
-		session_error(s, "%s: %s", reasons[st], rep->p_summary);
-	else if (st < PRIV_STATUS_MAX && reasons[st] != NULL)
-		session_error(s, "%s", reasons[st]);
-	else
-		session_error(s, "TOOLSTACK FAILED: cannot run the toolstack");
-	if (rep == NULL) {
-		/* Nothing more can be done for this client. */
-		s->s_close = 1;
-		s->s_reason = "error";
-	}
 }

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "privmsg.h"
-#include "session.h"
 
 /* The channel, once per worker. */
 void	ask_init(int fd);
@@ -29,13 +28,6 @@ void	ask_session(uint64_t session, int client);
  */
 const struct priv_rep *ask(struct priv_req *rq, int *fdp);
 /*
- * A socket session's account, as the broker has it from the client's uid
- * (DESIGN.md 8): asked before the first byte is read, so that whoami and
- * the worker's own checks agree with the broker's from the start: sets
- * s_user (NULL: anonymous), or closes s when the broker did not answer.
- */
-void	ask_whoami(struct session *s);
-/*
  * The two halves of ask(), for a watch, whose question waits in the
  * broker while the session reads its client: send rq (0, or -1 when the
  * broker is gone), and read the next reply, which must answer a request of
@@ -45,7 +37,5 @@ int	ask_post(struct priv_req *rq);
 const struct priv_rep *ask_take(enum priv_type type);
 /* The reply's payload. */
 const char *ask_payload(const struct priv_rep *rep);
-/* The 400 reply for a refused or failed request (rep NULL: no broker). */
-void	ask_fail_reply(struct session *s, const struct priv_rep *rep);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 #include "worker_ask.h"
 #include "worker_relay.h"
@@ -115,7 +116,7 @@ cmd_console(struct session *s, const struct cmd *c, char **argv,
 	    fd == -1) {
 		if (fd != -1)
 			close(fd);
-		ask_fail_reply(s, rep != NULL && rep->p_status == PRIV_OK ?
+		session_fail(s, rep != NULL && rep->p_status == PRIV_OK ?
 		    NULL : rep);
 		return;
 	}

@@ -25,9 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reply.h"
 #include "util.h"
-#include "worker.h"
 #include "worker_relay.h"
+#include "wstop.h"
 
 #define CON_BUF		65536
 #define CON_ESCAPE	0x1d
