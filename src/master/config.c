@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,54 +25,6 @@
 #include "xencfg.h"
 
 #define perr	config_perr
-
-void
-config_perr(struct parse *p, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (p->p_err_line != 0)
-		return;
-	p->p_err_line = p->p_line > 0 ? p->p_line : 1;
-	va_start(ap, fmt);
-	(void)vsnprintf(p->p_err, sizeof(p->p_err), fmt, ap);
-	va_end(ap);
-}
-
-void
-config_free(struct config *c)
-{
-	size_t	i, j;
-
-	if (c == NULL)
-		return;
-	free(c->c_path);
-	for (i = 0; i < c->c_nlisten; i++)
-		free(c->c_listen[i]);
-	free(c->c_xen_dir);
-	free(c->c_toolstack);
-	free(c->c_pidfile);
-	free(c->c_user);
-	free(c->c_chroot);
-	free(c->c_socket);
-	free(c->c_socket_group);
-	free(c->c_allow);
-	for (i = 0; i < c->c_nusers; i++) {
-		struct user *u = &c->c_users[i];
-
-		free(u->u_name);
-		if (u->u_hash != NULL) {
-			explicit_bzero(u->u_hash, strlen(u->u_hash));
-			free(u->u_hash);
-		}
-		for (j = 0; j < u->u_ninstances; j++)
-			free(u->u_instances[j]);
-		free(u->u_instances);
-		free(u->u_uids);
-	}
-	free(c->c_users);
-	free(c);
-}
 
 static int
 handler(void *user, const char *section, const char *name, const char *value)
@@ -345,56 +296,4 @@ config_load_buffer(const char *name, const char *buf, size_t len,
 	rc = finish(&p, rc, out, err, errlen);
 	explicit_bzero(&p, sizeof(p));
 	return (rc);
-}
-
-void
-config_forget_secrets(struct config *c)
-{
-	size_t	i;
-
-	for (i = 0; i < c->c_nusers; i++) {
-		struct user *u = &c->c_users[i];
-
-		if (u->u_hash != NULL) {
-			explicit_bzero(u->u_hash, strlen(u->u_hash));
-			free(u->u_hash);
-			u->u_hash = NULL;
-		}
-	}
-}
-
-const struct user *
-config_user(const struct config *c, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < c->c_nusers; i++)
-		if (strcmp(c->c_users[i].u_name, name) == 0)
-			return (&c->c_users[i]);
-	return (NULL);
-}
-
-const struct user *
-config_user_by_uid(const struct config *c, uid_t uid)
-{
-	size_t	i, j;
-
-	for (i = 0; i < c->c_nusers; i++)
-		for (j = 0; j < c->c_users[i].u_nuids; j++)
-			if (c->c_users[i].u_uids[j] == uid)
-				return (&c->c_users[i]);
-	return (NULL);
-}
-
-int
-config_user_sees(const struct user *u, const char *instance)
-{
-	size_t	i;
-
-	if (u == NULL || u->u_all)
-		return (1);
-	for (i = 0; i < u->u_ninstances; i++)
-		if (strcmp(u->u_instances[i], instance) == 0)
-			return (1);
-	return (0);
 }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <arpa/inet.h>
 
 #include "config_parse.h"
@@ -79,26 +78,6 @@ config_defaults(struct config *c)
 	c->c_socket = util_xstrdup("");
 	c->c_socket_mode = 0660;
 	c->c_socket_group = util_xstrdup("");
-}
-
-int
-config_parse_bool(const char *v, int *out)
-{
-	static const char *yes[] = { "yes", "true", "on", "1" };
-	static const char *no[] = { "no", "false", "off", "0" };
-	size_t	i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = 1;
-			return (0);
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = 0;
-			return (0);
-		}
-	}
-	return (-1);
 }
 
 /* A system account for the workers: what adduser --system would take. */

@@ -1,6 +1,8 @@
 /*
- * config_parse.h: what config.c (the file, inih and its reader) and
- * config_keys.c (what each key means) share.  Not for other modules.
+ * config_parse.h: what config.c (the file, inih and its reader),
+ * config_keys.c (what each key means) and config_user.c ([user NAME])
+ * share.  Not for other modules.  config.c calls the setters below; they
+ * call only config_parse.c (config_perr, config_parse_bool), never back.
  */
 #ifndef ARGO_CONFIG_PARSE_H
 #define ARGO_CONFIG_PARSE_H
@@ -34,18 +36,21 @@ struct parse {
 	size_t		 p_allow_cap;
 };
 
+/* config_parse.c */
 /* Record the first error, at the reader's current line. */
 void	config_perr(struct parse *p, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-
-void	config_defaults(struct config *c);
 /* yes/true/on/1 or no/false/off/0 into *out: 0, or -1. */
 int	config_parse_bool(const char *v, int *out);
+
+/* config_keys.c */
+void	config_defaults(struct config *c);
 /* A [section] header at the reader's line (name not NUL-terminated). */
 void	config_section_start(struct parse *p, const char *s, size_t len);
 /* One key = value of [server], [allow] or the current [user]: 0 or -1. */
 int	config_set_server(struct parse *p, const char *name, const char *value);
 int	config_add_allow(struct parse *p, const char *value);
+/* config_user.c */
 int	config_set_user(struct parse *p, const char *name, const char *value);
 
 #endif
