@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "config_load.h"
 #include "dirwatch.h"
 #include "imap.h"
 #include "log.h"

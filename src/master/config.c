@@ -19,6 +19,7 @@
 
 #include <ini.h>
 
+#include "config_load.h"
 #include "config_parse.h"
 #include "hashcost.h"
 #include "util.h"

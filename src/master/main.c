@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config_load.h"
 #include "daemon.h"
 #include "defs.h"
 #include "listener.h"

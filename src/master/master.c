@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "config_load.h"
 #include "daemon.h"
 #include "imap.h"
 #include "log.h"

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "config.h"
+#include "config_load.h"
 #include "defs.h"
 #include "xencfg.h"
 

@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "broker_fixture.h"
-#include "config.h"
+#include "config_load.h"
 #include "imap.h"
 #include "privmsg.h"
 #include "util.h"

@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "broker_fixture.h"
-#include "config.h"
+#include "config_load.h"
 #include "privmsg.h"
 #include "util.h"
 

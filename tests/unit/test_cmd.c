@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "cmd.h"
-#include "config.h"
+#include "config_load.h"
 #include "instances.h"
 #include "worker_ask.h"
 #include "broker_fixture.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "config_load.h"
 
 /* A real yescrypt hash (of "secret"), made with argo-server -H. */
 #define HASH "$y$j9T$LJifUz5D1x5186NZrcnta1$10yanbDQhT4MxUisLSU0i2.4rY.ef4H59.4z3OEVpk2"

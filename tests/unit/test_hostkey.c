@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "acl.h"
-#include "config.h"
+#include "config_load.h"
 #include "hashcost.h"
 
 #define HASH	"$y$j9T$LJifUz5D1x5186NZrcnta1$10yanbDQhT4MxUisLSU0i2.4rY.ef4H59.4z3OEVpk2"

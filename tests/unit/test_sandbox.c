@@ -57,7 +57,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "config_load.h"
 #include "log.h"
 #include "privmsg.h"
 #include "sandbox.h"
