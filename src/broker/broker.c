@@ -319,6 +319,7 @@ broker_main(struct config *conf, int ctlfd)
 	broker_confs = util_xcalloc(1, sizeof(*broker_confs));
 	broker_confs->bc_conf = conf;
 	job_init();
+	bwatch_init();
 	instances_set_logfilter(log_once);
 	(void)broker_scan();
 	serve();

@@ -108,6 +108,8 @@ void	bwatch_start(struct bchan *ch, const struct priv_req *rq);
 int	bwatch_next(struct bchan *ch, const struct priv_req *rq);
 void	bwatch_end(struct bchan *ch, const struct priv_req *rq);
 void	bwatch_leave(struct bchan *ch);		/* the worker is gone */
+/* Hand the poll's results to broker_watch.c: before the loop starts. */
+void	bwatch_init(void);
 /* broker_watch_poll.c: pid was reaped: 1 if it was the poll's child. */
 int	bwatch_reaped(pid_t pid, int status);
 /* Start a poll when one is due; the ms until the next is, or -1: none. */
@@ -115,12 +117,16 @@ long	bwatch_tick(long long now);
 /* The running poll's pipe, or -1; read it when poll() says so. */
 int	bwatch_fd(void);
 void	bwatch_read(void);
-/* Between broker_watch.c and broker_watch_poll.c. */
+/*
+ * What broker_watch.c registers: whether anyone watches (no poll runs
+ * otherwise), where a good poll's list goes and where a failed one's
+ * summary does.
+ */
 struct domlist;
-int	bwatch_watchers(void);
+void	bwatch_poll_init(int (*wanted)(void),
+	    void (*good)(const struct domlist *dl),
+	    void (*bad)(const char *summary));
 void	bwatch_poll_now(void);		/* unless one runs */
-void	bwatch_polled(const struct domlist *dl);	/* a good poll */
-void	bwatch_failed(const char *summary);		/* a failed one */
 
 /* broker_auth.c: prepare what auth needs (the dummy hash). */
 void	job_init(void);
