@@ -35,13 +35,7 @@
 #include "log.h"
 #include "util.h"
 
-
-struct bchan		*broker_chans[BROKER_MAX_CHANS];
-struct bconf		*broker_confs;		/* newest first */
-int			 broker_ctl = -1;
 static volatile sig_atomic_t got_chld, got_term;
-static unsigned long	 pub_version;
-static int		 pub_flags = -1;
 
 static void
 on_signal(int sig)
@@ -50,45 +44,6 @@ on_signal(int sig)
 		got_chld = 1;
 	else
 		got_term = 1;
-}
-
-/* The broker's scan, published for the workers whenever it changed. */
-const struct instances *
-broker_scan(void)
-{
-	const struct instances	*m;
-	int			 flags;
-
-	/* Workers that see the watch's queue emptied see this flag first
-	 * and ask us, until what we read is published (imap.c). */
-	imap_scanning(1);
-	m = instances_get(broker_confs->bc_conf->c_xen_dir);
-	flags = m != NULL && instances_watchable() ? IMAP_F_WATCHABLE : 0;
-	if (instances_version() != pub_version || flags != pub_flags) {
-		if (imap_publish(m, (unsigned int)flags) != 0) {
-			pub_version = instances_version();
-			pub_flags = flags;
-		}
-	}
-	imap_scanning(0);
-	return (m);
-}
-
-/* Old generations go once their last worker has. */
-void
-broker_conf_gc(void)
-{
-	struct bconf	**pp = &broker_confs->bc_next, *bc;
-
-	while ((bc = *pp) != NULL) {
-		if (bc->bc_refs > 0) {
-			pp = &bc->bc_next;
-			continue;
-		}
-		*pp = bc->bc_next;
-		config_free(bc->bc_conf);
-		free(bc);
-	}
 }
 
 static void
@@ -319,6 +274,8 @@ broker_main(struct config *conf, int ctlfd)
 	broker_confs = util_xcalloc(1, sizeof(*broker_confs));
 	broker_confs->bc_conf = conf;
 	job_init();
+	bchan_init();
+	bwatch_init();
 	instances_set_logfilter(log_once);
 	(void)broker_scan();
 	serve();

@@ -63,7 +63,10 @@ struct bchan {
 	struct bwatch	*ch_watch;	/* watching (broker_watch.c), or NULL */
 };
 
-/* broker.c: the state the loop and the channels share. */
+/*
+ * broker_state.c: the state every part of the broker shares, and what any
+ * of them does to a channel.  It calls no other broker file.
+ */
 #define BROKER_MAX_CHANS	(2 * (ARGO_HARD_MAX_CLIENTS + 1) + 16)
 extern struct bchan	*broker_chans[BROKER_MAX_CHANS];	/* NULL: free */
 extern struct bconf	*broker_confs;		/* newest first */
@@ -72,13 +75,20 @@ extern int		 broker_ctl;		/* to the master */
 const struct instances	*broker_scan(void);
 /* Free old generations no worker uses any more. */
 void	broker_conf_gc(void);
-
-/* broker_chan.c */
 void	bchan_add(const struct priv_ctl *c, int fd);	/* a new worker */
+/* What bchan_close() calls first, to let go of what ch holds above. */
+void	bchan_on_close(void (*fn)(struct bchan *ch));
 void	bchan_close(struct bchan *ch);
+/* The worker broke the protocol (why, for the log): the master stops it. */
+void	bchan_kill(struct bchan *ch, const char *why);
+/* May close ch (or kill it, when it does not read its replies). */
 void	bchan_send(struct bchan *ch, const void *buf, size_t len, int fd);
 void	bchan_reply(struct bchan *ch, const struct priv_req *rq, int status,
 	    uint64_t seq, int fd);
+
+/* broker_chan.c: a worker's requests, each to the part that does it. */
+/* Register the release of a closing channel's console and watch. */
+void	bchan_init(void);
 void	bchan_read(struct bchan *ch);			/* its request */
 void	bchan_job_read(struct bchan *ch);		/* the job's reply */
 
@@ -95,7 +105,8 @@ void	bpeer_learn(struct bchan *ch, int fd);
 void	bcon_attach(struct bchan *ch, const struct priv_req *rq);
 /* The worker's session left the console: release it, answer at once. */
 void	bcon_end(struct bchan *ch, const struct priv_req *rq);
-void	bcon_stop(struct bchan *ch);		/* the worker is gone */
+/* The worker is gone: release its console (the tool is stopped). */
+void	bcon_stop(struct bchan *ch);
 /* pid was reaped: 1 if it was a console. */
 int	bcon_reaped(pid_t pid, int status);
 /* The stopping steps and the waits; 1 while any is under way. */
@@ -108,6 +119,8 @@ void	bwatch_start(struct bchan *ch, const struct priv_req *rq);
 int	bwatch_next(struct bchan *ch, const struct priv_req *rq);
 void	bwatch_end(struct bchan *ch, const struct priv_req *rq);
 void	bwatch_leave(struct bchan *ch);		/* the worker is gone */
+/* Hand the poll's results to broker_watch.c: before the loop starts. */
+void	bwatch_init(void);
 /* broker_watch_poll.c: pid was reaped: 1 if it was the poll's child. */
 int	bwatch_reaped(pid_t pid, int status);
 /* Start a poll when one is due; the ms until the next is, or -1: none. */
@@ -115,12 +128,16 @@ long	bwatch_tick(long long now);
 /* The running poll's pipe, or -1; read it when poll() says so. */
 int	bwatch_fd(void);
 void	bwatch_read(void);
-/* Between broker_watch.c and broker_watch_poll.c. */
+/*
+ * What broker_watch.c registers: whether anyone watches (no poll runs
+ * otherwise), where a good poll's list goes and where a failed one's
+ * summary does.
+ */
 struct domlist;
-int	bwatch_watchers(void);
+void	bwatch_poll_init(int (*wanted)(void),
+	    void (*good)(const struct domlist *dl),
+	    void (*bad)(const char *summary));
 void	bwatch_poll_now(void);		/* unless one runs */
-void	bwatch_polled(const struct domlist *dl);	/* a good poll */
-void	bwatch_failed(const char *summary);		/* a failed one */
 
 /* broker_auth.c: prepare what auth needs (the dummy hash). */
 void	job_init(void);

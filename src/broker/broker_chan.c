@@ -5,7 +5,9 @@
  * read its replies gets the worker stopped by the master.  A well-formed
  * one is checked (broker_job.c), then done in a child of the broker's,
  * whose reply comes back on a pipe; the broker notes a successful login
- * before it forwards the reply.
+ * before it forwards the reply.  Consoles and watches are handed to their
+ * own files, above broker_state.c (the channel table, send and close),
+ * which is why closing a channel reaches them through a hook.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -24,73 +26,27 @@
 #include "log.h"
 #include "util.h"
 
-#define CHAN_SNDBUF	(256 * 1024)	/* a whole reply always fits */
-
 static unsigned char	 jobbuf[PRIV_REP_MAX];	/* a child's reply */
 
-void
-bchan_close(struct bchan *ch)
+/*
+ * What a closing channel holds above broker_state.c: a console is let go
+ * (its tool stopped, reaped later), then the watch.  Registered with
+ * bchan_on_close() by bchan_init().
+ */
+static void
+chan_release(struct bchan *ch)
 {
-	/* A console is stopped and reaped first; it closes us then. */
 	if (ch->ch_con_pid != 0) {
 		ch->ch_hup = 1;
 		bcon_stop(ch);
-		return;
 	}
 	bwatch_leave(ch);
-	if (ch->ch_fd == -1)
-		return;
-	close(ch->ch_fd);
-	ch->ch_fd = -1;		/* freed by the loop, after this round */
-	free(ch->ch_rbuf);
-	ch->ch_rbuf = NULL;
-	ch->ch_bc->bc_refs--;
-	broker_conf_gc();
-}
-
-/* The worker broke the protocol: the master ends it; we stop listening. */
-static void
-chan_kill(struct bchan *ch, const char *why)
-{
-	struct priv_ctl	c;
-
-	log_warnx("worker %ld: %s; stopping it", (long)ch->ch_pid, why);
-	memset(&c, 0, sizeof(c));
-	c.c_magic = PRIV_MAGIC;
-	c.c_type = CTL_KILL;
-	c.c_slot = ch->ch_slot;
-	c.c_pid = ch->ch_pid;
-	if (privmsg_send(broker_ctl, &c, sizeof(c), -1, 0) == -1)
-		log_warn("cannot ask the master to stop worker %ld",
-		    (long)ch->ch_pid);
-	ch->ch_hup = 1;
-	if (ch->ch_jobfd == -1)
-		bchan_close(ch);
 }
 
 void
-bchan_send(struct bchan *ch, const void *buf, size_t len, int fd)
+bchan_init(void)
 {
-	if (privmsg_send(ch->ch_fd, buf, len, fd, MSG_DONTWAIT) == 0)
-		return;
-	if (errno == EPIPE || errno == ECONNRESET)
-		bchan_close(ch);		/* gone meanwhile */
-	else
-		chan_kill(ch, "does not read its replies");
-}
-
-void
-bchan_reply(struct bchan *ch, const struct priv_req *rq, int status,
-    uint64_t seq, int fd)
-{
-	struct priv_rep	rep;
-
-	memset(&rep, 0, sizeof(rep));
-	rep.p_magic = PRIV_MAGIC;
-	rep.p_type = rq->r_type;
-	rep.p_status = (uint32_t)status;
-	rep.p_seq = seq;
-	bchan_send(ch, &rep, sizeof(rep), fd);
+	bchan_on_close(chan_release);
 }
 
 /* Freshen the map.  No descriptor goes back: a worker polls the broker's
@@ -260,7 +216,7 @@ bchan_read(struct bchan *ch)
 			close(fd);
 		(void)snprintf(line, sizeof(line), "malformed request (%s)",
 		    msg);
-		chan_kill(ch, line);
+		bchan_kill(ch, line);
 		return;
 	}
 	/*
@@ -270,19 +226,19 @@ bchan_read(struct bchan *ch)
 	if ((rq.r_session != ch->ch_session) != (fd != -1)) {
 		if (fd != -1)
 			close(fd);
-		chan_kill(ch, fd != -1 ? "sent a descriptor" :
+		bchan_kill(ch, fd != -1 ? "sent a descriptor" :
 		    "began a session without its client");
 		return;
 	}
 	if (fd != -1) {
 		if (ch->ch_con_name[0] != '\0') {
 			close(fd);
-			chan_kill(ch, "began a session with a console held");
+			bchan_kill(ch, "began a session with a console held");
 			return;
 		}
 		if (ch->ch_watch != NULL) {
 			close(fd);
-			chan_kill(ch, "began a session while watching");
+			bchan_kill(ch, "began a session while watching");
 			return;
 		}
 		ch->ch_session = rq.r_session;
@@ -300,7 +256,7 @@ bchan_read(struct bchan *ch)
 	/* A watching session asks for its lines and its end, nothing else. */
 	if ((ch->ch_watch != NULL) != (rq.r_type == PRIV_WATCH_NEXT ||
 	    rq.r_type == PRIV_WATCH_END)) {
-		chan_kill(ch, ch->ch_watch != NULL ? "asked for more than "
+		bchan_kill(ch, ch->ch_watch != NULL ? "asked for more than "
 		    "its watch" : "asked for watch lines without a watch");
 		return;
 	}
@@ -310,7 +266,7 @@ bchan_read(struct bchan *ch)
 	}
 	if (rq.r_type == PRIV_WATCH_NEXT) {
 		if (bwatch_next(ch, &rq) == -1)
-			chan_kill(ch, "asked for watch lines twice");
+			bchan_kill(ch, "asked for watch lines twice");
 		return;
 	}
 	if (rq.r_type == PRIV_SCAN) {
@@ -349,37 +305,4 @@ bchan_read(struct bchan *ch)
 		return;
 	}
 	job_start(ch, &rq, inst);
-}
-
-void
-bchan_add(const struct priv_ctl *c, int fd)
-{
-	struct bconf	*bc;
-	struct bchan	*ch;
-	int		 i, sz = CHAN_SNDBUF;
-
-	for (i = 0; i < BROKER_MAX_CHANS && broker_chans[i] != NULL; i++)
-		;
-	if (i == BROKER_MAX_CHANS) {
-		log_warnx("no room for worker %ld", (long)c->c_pid);
-		close(fd);
-		return;
-	}
-	for (bc = broker_confs; bc->bc_next != NULL && bc->bc_gen != c->c_generation;
-	    bc = bc->bc_next)
-		;
-	if (bc->bc_gen != c->c_generation)
-		bc = broker_confs;
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	ch = util_xcalloc(1, sizeof(*ch));
-	broker_chans[i] = ch;
-	ch->ch_index = i;
-	ch->ch_fd = fd;
-	ch->ch_jobfd = -1;
-	ch->ch_pid = c->c_pid;
-	ch->ch_slot = c->c_slot;
-	ch->ch_bc = bc;
-	bc->bc_refs++;
 }

@@ -305,7 +305,6 @@ bcon_stop(struct bchan *ch)
 	if (ch->ch_con == 0)
 		return;
 	release(ch, NULL);
-	bchan_close(ch);	/* which waited for this */
 }
 
 int

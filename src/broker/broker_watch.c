@@ -192,8 +192,8 @@ broadcast(const char *name, const char *line, size_t len, void *arg)
 }
 
 /* A good poll: the changes to the watchers, the snapshot to new ones. */
-void
-bwatch_polled(const struct domlist *dl)
+static void
+polled(const struct domlist *dl)
 {
 	struct wseen	*now;
 	char		 at[WATCH_STAMP_LEN];
@@ -226,8 +226,8 @@ bwatch_polled(const struct domlist *dl)
 }
 
 /* A failed poll: one line to each watcher not told yet. */
-void
-bwatch_failed(const char *summary)
+static void
+failed(const char *summary)
 {
 	char	at[WATCH_STAMP_LEN], line[WATCH_LINE_MAX];
 	size_t	i;
@@ -260,10 +260,16 @@ bwatch_failed(const char *summary)
 	answer_all();
 }
 
-int
-bwatch_watchers(void)
+static int
+watchers(void)
 {
 	return (nwatchers);
+}
+
+void
+bwatch_init(void)
+{
+	bwatch_poll_init(watchers, polled, failed);
 }
 
 void

@@ -7,6 +7,10 @@
  * its reply on a pipe the broker's loop polls; broker_watch.c makes lines
  * of it.  exec_run() in the child keeps toolstack_timeout; a child that
  * outlives it anyway is killed here.
+ *
+ * broker_watch.c starts polls and knows who watches; the results go back
+ * to it through what it registered (bwatch_poll_init), so that this file
+ * sits below it and never calls up.
  */
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -33,6 +37,19 @@ static long long	 poll_next, poll_deadline;
 
 static unsigned char	 repbuf[PRIV_REP_MAX];
 
+static int	(*watchers)(void);
+static void	(*polled)(const struct domlist *);
+static void	(*failed)(const char *);
+
+void
+bwatch_poll_init(int (*wanted)(void), void (*good)(const struct domlist *),
+    void (*bad)(const char *))
+{
+	watchers = wanted;
+	polled = good;
+	failed = bad;
+}
+
 static void
 poll_done(void)
 {
@@ -41,10 +58,10 @@ poll_done(void)
 	struct domlist		 dl;
 	char			 why[64];
 
-	if (bwatch_watchers() == 0)
+	if (watchers() == 0)
 		return;		/* nobody left to tell */
 	if (privmsg_check_rep(poll_buf, poll_len, PRIV_LIST) == -1) {
-		bwatch_failed("killed");
+		failed("killed");
 		return;
 	}
 	memcpy(&rep, poll_buf, sizeof(rep));
@@ -52,22 +69,22 @@ poll_done(void)
 	case PRIV_OK:
 		if (domlist_parse((const char *)poll_buf + sizeof(rep),
 		    rep.p_outlen, &dl) == -1) {
-			bwatch_failed("unexpected output from list");
+			failed("unexpected output from list");
 			return;
 		}
-		bwatch_polled(&dl);
+		polled(&dl);
 		domlist_free(&dl);
 		return;
 	case PRIV_FAILED:
-		bwatch_failed(rep.p_summary);
+		failed(rep.p_summary);
 		return;
 	case PRIV_TIMEOUT:
 		(void)snprintf(why, sizeof(why), "timed out after %d s",
 		    c->c_toolstack_timeout);
-		bwatch_failed(why);
+		failed(why);
 		return;
 	default:
-		bwatch_failed("cannot run the toolstack");
+		failed("cannot run the toolstack");
 		return;
 	}
 }
@@ -171,7 +188,7 @@ bwatch_tick(long long now)
 		(void)kill(poll_pid, SIGKILL);
 		poll_deadline = now + 3600 * 1000LL;
 	}
-	if (bwatch_watchers() == 0 || poll_pid != 0 || poll_fd != -1)
+	if (watchers() == 0 || poll_pid != 0 || poll_fd != -1)
 		return (-1);	/* the poll's end wakes us */
 	if (now >= poll_next)
 		poll_start(now);
