@@ -7,6 +7,9 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
+# argo-worker is no command of its own: argo-server execs it from here
+# (or from beside itself, in a build tree).
+LIBEXECDIR	?= $(PREFIX)/lib/argo-server
 SYSCONFDIR	?= /etc
 DESTDIR		?=
 
@@ -15,7 +18,8 @@ CFLAGS		?= -O2 -g
 WARNFLAGS	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		  -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 		  -Wno-format-nonliteral
-ARGO_CPPFLAGS	= -D_GNU_SOURCE -DARGO_VERSION='"$(VERSION)"'
+ARGO_CPPFLAGS	= -D_GNU_SOURCE -DARGO_VERSION='"$(VERSION)"' \
+		  -DARGO_WORKER_PATH='"$(LIBEXECDIR)/argo-worker"'
 INIH_CFLAGS	:= $(shell pkg-config --cflags inih 2>/dev/null)
 INIH_LIBS	:= $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 LIBS		= $(INIH_LIBS) -lcrypt
@@ -57,6 +61,7 @@ PYTEST		= $(PYTHON) -m pytest -q -p no:cacheprovider
 E2E_ARGS	?=
 
 .PHONY: all clean install deps check check-plain check-asan check-valgrind hardened \
+	check-worker-image \
 	unit e2e fake-xen-check fuzz-replay fuzz lint lint-cppcheck \
 	lint-clang-tidy demo bench soak check-deb
 
@@ -164,7 +169,12 @@ e2e: $(B)/argo-server
 abuse: $(B)/argo-server
 	ARGO_BIN=$(CURDIR)/$(B)/argo-server $(PYTEST) tests/abuse $(E2E_ARGS)
 
-check-plain: argo-server unit fuzz-replay e2e abuse client-check
+# The worker image holds no privileged code (DESIGN.md 5.2): from the binary.
+check-worker-image: $(B)/argo-worker $(B)/argo-server
+	sh tests/worker_image.sh $(B)/argo-worker $(B)/argo-server
+
+check-plain: argo-server check-worker-image unit fuzz-replay e2e abuse \
+	client-check
 
 check-asan:
 	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
@@ -203,7 +213,7 @@ hardened:
 	$(MAKE) B=build/hardened CFLAGS="$$(dpkg-buildflags --get CFLAGS)" \
 		CPPFLAGS="$$(dpkg-buildflags --get CPPFLAGS)" \
 		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" build/hardened/argo-server \
-		build/hardened/argo
+		build/hardened/argo check-worker-image
 
 check-deb:
 	sh tests/deb/check-deb.sh
@@ -247,11 +257,13 @@ lint-clang-tidy:
 
 # ---------------------------------------------------------------- other
 
-install: argo-server argo
+install: argo-server argo-worker argo
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/argo-server
+	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 argo-server $(DESTDIR)$(SBINDIR)/argo-server
+	install -m 0755 argo-worker $(DESTDIR)$(LIBEXECDIR)/argo-worker
 	install -m 0755 argo $(DESTDIR)$(BINDIR)/argo
 	install -m 0644 man/argo.1 $(DESTDIR)$(MANDIR)/man1/argo.1
 	if [ -f man/argo-server.8 ]; then install -m 0644 man/argo-server.8 $(DESTDIR)$(MANDIR)/man8/; fi

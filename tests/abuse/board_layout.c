@@ -1,13 +1,13 @@
 /*
  * board_layout.c: prints where the scoreboard's fields are, for
  * test_compromised.py, which writes into a live worker's board as a
- * compromised worker would.  Built by that test against src/prefork.h, so
+ * compromised worker would.  Built by that test against board.h, so
  * a change of the board's layout cannot leave the test writing elsewhere.
  */
 #include <stddef.h>
 #include <stdio.h>
 
-#include "prefork.h"
+#include "board.h"
 
 int
 main(void)

@@ -37,11 +37,12 @@ libc = ctypes.CDLL(None, use_errno=True)
 
 
 def board_layout(tmp):
-    """Offsets of the scoreboard, from src/prefork.h itself."""
+    """Offsets of the scoreboard, from src/common/board.h itself."""
     exe = Path(tmp) / "board_layout"
     cflags = subprocess.run(["pkg-config", "--cflags", "inih"],
                             capture_output=True, text=True).stdout.split()
-    r = subprocess.run(["cc", "-D_GNU_SOURCE", "-I", str(REPO / "src")] +
+    r = subprocess.run(["cc", "-D_GNU_SOURCE", "-I",
+                        str(REPO / "src/common")] +
                        cflags + ["-o", str(exe),
                                  str(REPO / "tests/abuse/board_layout.c")],
                        capture_output=True, text=True, timeout=60)
@@ -51,12 +52,12 @@ def board_layout(tmp):
 
 
 def board_address(pid, size):
-    """Start of the shared, writable anonymous mapping of SIZE bytes."""
+    """Start of the shared, writable mapping of the board's memfd."""
     with open("/proc/%d/maps" % pid) as f:
         for line in f:
             parts = line.split()
             lo, hi = (int(x, 16) for x in parts[0].split("-"))
-            if parts[1] == "rw-s" and "/dev/zero" in line and \
+            if parts[1] == "rw-s" and "/memfd:argo-board" in line and \
                     hi - lo >= size and hi - lo < size + 4096:
                 return lo
     raise AssertionError("no scoreboard mapping in worker %d" % pid)

@@ -42,6 +42,7 @@ CONF=/etc/argo-server/argo-server.conf
 DEFAULTS=/etc/default/argo-server
 PIDFILE=/run/argo-server.pid
 BIN=/usr/sbin/argo-server
+WBIN=/usr/lib/argo-server/argo-worker
 
 n=0
 npass=0
@@ -179,7 +180,7 @@ argo_pids()
 {
 	for d in /proc/[0-9]*; do
 		case "$(readlink "$d/exe" 2>/dev/null)" in
-		"$BIN"|"$BIN (deleted)")
+		"$BIN"|"$BIN (deleted)"|"$WBIN"|"$WBIN (deleted)")
 			st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' \
 			    "$d/status" 2>/dev/null)
 			[ "$st" = Z ] || echo "${d#/proc/}"
@@ -393,7 +394,8 @@ that "linked with -z relro -z now" \
 # ------------------------------------------------------------ package contents
 
 dpkg-deb -c "$DEB" >"$W/contents"
-for f in ./usr/sbin/argo-server ./etc/argo-server/argo-server.conf \
+for f in ./usr/sbin/argo-server ./usr/lib/argo-server/argo-worker \
+    ./etc/argo-server/argo-server.conf \
     ./etc/default/argo-server ./etc/init.d/argo-server \
     ./lib/systemd/system/argo-server.service \
     ./usr/share/man/man8/argo-server.8.gz \
@@ -428,6 +430,11 @@ that "the binary is PIE" sh -c \
 	"readelf -h '$W/x/usr/sbin/argo-server' | grep -q 'Type:.*DYN'"
 that "the binary has BIND_NOW (full RELRO)" sh -c \
 	"readelf -d '$W/x/usr/sbin/argo-server' | grep -q -E 'BIND_NOW|FLAGS.*NOW'"
+that "argo-worker is PIE with BIND_NOW" sh -c \
+	"readelf -h '$W/x$WBIN' | grep -q 'Type:.*DYN' &&
+	 readelf -d '$W/x$WBIN' | grep -q -E 'BIND_NOW|FLAGS.*NOW'"
+that "the packaged argo-worker needs libc alone, holds no privileged code" \
+	sh "$REPO/tests/worker_image.sh" "$W/x$WBIN" "$W/x$BIN"
 
 # ------------------------------------------------------------ lint
 
@@ -629,6 +636,8 @@ for p in $(argo_pids); do
 	argo-worker)
 		nw=$((nw + 1))
 		[ "$(uid_of "$p")" = "$AUID" ] || nbad=$((nbad + 1))
+		[ "$(readlink "/proc/$p/exe")" = "$WBIN" ] ||
+		    nbad=$((nbad + 1))
 		[ "$(readlink "/proc/$p/root")" = /var/lib/argo-server/empty ] ||
 		    nbad=$((nbad + 1))
 		;;
@@ -637,7 +646,7 @@ for p in $(argo_pids); do
 		;;
 	esac
 done
-that "workers run as argo-server in the chroot, the broker as root" \
+that "workers are $WBIN, run as argo-server in the chroot; the broker root" \
 	test "$nw" -ge 2 -a "$nbad" = 0
 if [ "$LOGCHECK" = 1 ]; then
 	# A detached worker's lines reach syslog through the master, under
