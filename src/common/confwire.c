@@ -157,8 +157,13 @@ get_user(struct rbuf *r, struct user *u)
 	u->u_readonly = get_int(r, 0, 1);
 	u->u_all = get_int(r, 0, 1);
 	u->u_ninstances = get_count(r, ARGO_MAX_INSTANCES);
-	if (r->bad)
+	/* instances = * lists none: one form for one meaning. */
+	if (u->u_all && u->u_ninstances > 0)
+		r->bad = 1;
+	if (r->bad) {
+		u->u_ninstances = 0;
 		return;
+	}
 	u->u_instances = util_xcalloc(u->u_ninstances + 1, sizeof(char *));
 	for (j = 0; j < u->u_ninstances && !r->bad; j++)
 		u->u_instances[j] = get_name(r);
@@ -168,6 +173,7 @@ int
 confwire_unpack(const unsigned char *buf, size_t len, struct config **out,
     char *err, size_t errlen)
 {
+	static const unsigned char zero[12];
 	struct rbuf	 r = { buf, len, 0, 0 };
 	struct config	*c;
 	size_t		 i;
@@ -197,7 +203,8 @@ confwire_unpack(const unsigned char *buf, size_t len, struct config **out,
 		memcpy(e->addr, r.b + r.off, sizeof(e->addr));
 		r.off += sizeof(e->addr);
 		e->prefix = get_u32(&r);
-		if ((e->family != AF_INET || e->prefix > 32) &&
+		if ((e->family != AF_INET || e->prefix > 32 ||
+		    memcmp(e->addr + 4, zero, sizeof(zero)) != 0) &&
 		    (e->family != AF_INET6 || e->prefix > 128))
 			r.bad = 1;
 	}
