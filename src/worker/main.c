@@ -111,7 +111,8 @@ main(int argc, char *argv[])
 		    "argo-server, never by hand)");
 	memset(&env, 0, sizeof(env));
 	env.we_slot = parse_arg(argv[1], 0, ARGO_HARD_MAX_CLIENTS);
-	env.we_master = (pid_t)parse_arg(argv[2], 2, INT32_MAX);
+	/* 1: the master is the init of a pid namespace of its own. */
+	env.we_master = (pid_t)parse_arg(argv[2], 1, INT32_MAX);
 	/*
 	 * A worker outliving a killed master would keep the port bound.  The
 	 * master's pid is its own word from before the fork: getppid() here
