@@ -5,10 +5,12 @@
  *
  * Start: the instance map is made, then the broker is forked (it keeps the
  * configuration with its password hashes), then the master wipes its own
- * copy of the hashes, seals the map read-only, and only then forks the
- * workers, who can therefore never inherit a hash.  On SIGHUP the master
- * checks the new file, hands the very bytes it checked to the broker, and
- * wipes them again.
+ * copy of the hashes, seals the map read-only, and only then starts the
+ * workers (fork and exec of argo-worker, spawn.c), which hold nothing but
+ * what they are handed, never a hash.  On SIGHUP the master
+ * checks the new file, hands the very bytes it checked to the broker
+ * (master_broker.c), packs the new generation's worker share, and wipes
+ * the bytes again.
  *
  * Signals are blocked except inside ppoll(), so every handler only sets a
  * flag and all work happens in the loop.  A worker writes one byte to the
@@ -19,7 +21,6 @@
  * daemon: no half-alive server.
  */
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -29,21 +30,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "broker.h"
 #include "config_load.h"
 #include "daemon.h"
-#include "imap_write.h"
 #include "log.h"
 #include "log_relay.h"
 #include "prefork.h"
 #include "spawn.h"
-#include "privmsg.h"
 #include "util.h"
-
-#define BROKER_STOP_MS	3000
 
 static volatile sig_atomic_t	got_term, got_hup, got_chld;
 
@@ -62,33 +57,6 @@ on_signal(int sig)
 		got_chld = 1;
 		break;
 	}
-}
-
-/* The broker gets the bytes in a memfd: its own parse, of the same file. */
-static int
-hand_over(struct master *m, const char *buf, size_t len, int generation)
-{
-	struct priv_ctl	c;
-	int		fd, rc = -1;
-	size_t		off;
-	ssize_t		n;
-
-	if ((fd = memfd_create("argo-conf", MFD_CLOEXEC)) == -1)
-		return (-1);
-	for (off = 0; off < len; off += (size_t)n)
-		if ((n = write(fd, buf + off, len - off)) <= 0)
-			goto out;
-	memset(&c, 0, sizeof(c));
-	c.c_magic = PRIV_MAGIC;
-	c.c_type = CTL_RELOAD;
-	c.c_slot = 0;
-	c.c_pid = getpid();
-	c.c_generation = generation;
-	c.c_len = len;
-	rc = privmsg_send(m->m_ctl, &c, sizeof(c), fd, 0);
-out:
-	close(fd);
-	return (rc);
 }
 
 static void
@@ -123,7 +91,7 @@ reload(struct master *m)
 		util_scrub_stack();
 		return;
 	}
-	if (hand_over(m, buf, len, gen) == -1) {
+	if (master_hand_over(m, buf, len, gen) == -1) {
 		log_warn("reload failed: cannot hand the configuration to "
 		    "the broker");
 		(void)close(wfd);
@@ -152,34 +120,6 @@ reload(struct master *m)
 	log_info("reload: %s loaded", m->m_confpath);
 }
 
-/* The broker wants a worker stopped (it broke the protocol). */
-static void
-ctl_read(struct master *m)
-{
-	struct priv_ctl	c;
-	unsigned char	buf[sizeof(c) + 1];
-	long		n;
-	int		fd;
-
-	for (;;) {
-		n = privmsg_recv(m->m_ctl, buf, sizeof(buf), &fd, MSG_DONTWAIT);
-		if (fd != -1)
-			close(fd);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0) {
-			/* Its death is noticed when it is reaped. */
-			return;
-		}
-		if (privmsg_check_ctl(buf, (size_t)n, &c) == -1 ||
-		    c.c_type != CTL_KILL) {
-			log_warnx("bad message from the broker");
-			continue;
-		}
-		(void)pool_stop(m, c.c_slot, (pid_t)c.c_pid);
-	}
-}
-
 /*
  * The scoreboard: a memfd, so that each argo-worker can map it after its
  * exec; sealed, so that none can shrink it under the master (a fault
@@ -203,37 +143,6 @@ make_board(struct master *m)
 }
 
 static void
-start_broker(struct master *m)
-{
-	int	sv[2];
-	pid_t	pid;
-	char	err[ARGO_ERR_LEN];
-
-	if (imap_create(err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		fatal("socketpair");
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid == 0) {
-		close(sv[0]);
-		(void)munmap(m->m_board, sizeof(*m->m_board));
-		broker_main(*m->m_confp, sv[1]);
-		/* NOTREACHED */
-	}
-	close(sv[1]);
-	m->m_ctl = sv[0];
-	m->m_broker = pid;
-	/* From here on no hash in the master, and the map is read-only. */
-	config_forget_secrets(*m->m_confp);
-	util_scrub_stack();
-	if (imap_seal(err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (fcntl(m->m_ctl, F_SETFL, O_NONBLOCK) == -1)
-		fatal("fcntl");
-}
-
-static void
 log_ready(const struct master *m)
 {
 	char	line[LISTENERS_MAX * 136 + 64];
@@ -243,64 +152,6 @@ log_ready(const struct master *m)
 		off += (size_t)snprintf(line + off, sizeof(line) - off,
 		    " listen=%s", m->m_l->l_name[j]);
 	log_info("ready%s workers=%d", line, (*m->m_confp)->c_workers);
-}
-
-/* After the workers: the broker, told first, then made to go. */
-static void
-stop_broker(struct master *m)
-{
-	long long	end = util_now_ms() + BROKER_STOP_MS;
-	struct timespec	ts = { 0, 20 * 1000 * 1000 };
-
-	if (m->m_broker == 0)
-		return;
-	(void)kill(m->m_broker, SIGTERM);
-	while (m->m_broker != 0 && util_now_ms() < end) {
-		pool_reap(m);
-		if (m->m_broker != 0)
-			(void)nanosleep(&ts, NULL);
-	}
-	if (m->m_broker != 0) {
-		(void)kill(m->m_broker, SIGKILL);
-		(void)waitpid(m->m_broker, NULL, 0);
-		m->m_broker = 0;
-	}
-}
-
-/* Its socket closed: it is exiting; reap it (a second at most). */
-static void
-reap_broker(struct master *m)
-{
-	struct timespec	ts = { 0, 10 * 1000 * 1000 };
-	int		i, st;
-
-	for (i = 0; i < 100 && m->m_broker != 0; i++) {
-		if (waitpid(m->m_broker, &st, WNOHANG) == m->m_broker) {
-			m->m_broker = 0;
-			m->m_broker_status = st;
-			return;
-		}
-		(void)nanosleep(&ts, NULL);
-	}
-	if (m->m_broker != 0) {
-		(void)kill(m->m_broker, SIGKILL);
-		if (waitpid(m->m_broker, &st, 0) == m->m_broker)
-			m->m_broker_status = st;
-		m->m_broker = 0;
-	}
-}
-
-static void
-broker_died(const struct master *m)
-{
-	int	st = m->m_broker_status;
-
-	if (WIFSIGNALED(st))
-		log_warnx("broker killed by signal %d: stopping",
-		    WTERMSIG(st));
-	else
-		log_warnx("broker exited with status %d: stopping",
-		    WEXITSTATUS(st));
 }
 
 int
@@ -349,7 +200,7 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&empty);
 
-	start_broker(&m);
+	master_start_broker(&m);
 	if ((wfd = spawn_prepare(*confp, &m.m_sb, l, m.m_generation, err,
 	    sizeof(err))) == -1)
 		fatalx("%s", err);
@@ -375,11 +226,11 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 			if (pfd[1].revents != 0)
 				log_relay_drain(m.m_relay[0]);
 			if (pfd[2].revents & POLLIN)
-				ctl_read(&m);
+				master_ctl_read(&m);
 			if (pfd[2].revents & (POLLHUP | POLLERR)) {
 				/* Gone: spawn nothing more, and say why. */
 				pfd[2].fd = -1;
-				reap_broker(&m);
+				master_reap_broker(&m);
 			}
 		}
 		if (got_chld) {
@@ -394,7 +245,7 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 				pool_signal(&m, SIGURG);
 		}
 		if (m.m_broker == 0 && stop_at == 0) {
-			broker_died(&m);
+			master_broker_died(&m);
 			got_term = 1;
 			rc = 1;
 		}
@@ -427,7 +278,7 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	/* Every worker is gone: what they said is finite now. */
 	while (log_relay_drain(m.m_relay[0]) > 0)
 		;
-	stop_broker(&m);
+	master_stop_broker(&m);
 	pidfile_remove((*confp)->c_pidfile);
 	log_info("stopped");
 	return (rc);

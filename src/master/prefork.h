@@ -44,6 +44,16 @@ struct master {
 int	prefork_run(struct config **confp, const char *confpath, int portopt,
 	    int foreground, const struct sandbox *sb, struct listeners *l);
 
+/* master_broker.c: the broker's life, seen from the master. */
+void	master_start_broker(struct master *m);
+/* Hand the broker the configuration file's bytes for generation. */
+int	master_hand_over(struct master *m, const char *buf, size_t len,
+	    int generation);
+void	master_ctl_read(struct master *m);	/* the broker's requests */
+void	master_stop_broker(struct master *m);	/* told, then made to go */
+void	master_reap_broker(struct master *m);	/* its socket closed */
+void	master_broker_died(const struct master *m);	/* logs how */
+
 /* prefork.c: the pool. */
 void	pool_count(const struct master *m, int *total, int *idle);
 void	pool_maintain(struct master *m);
