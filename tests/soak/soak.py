@@ -174,6 +174,8 @@ from procs import (alive, all_procs, broker_of, children_of,  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 ARGO_BIN = os.environ.get("ARGO_BIN") or str(REPO / "build/plain/argo-server")
 EXE = os.path.realpath(ARGO_BIN)     # as /proc/PID/smaps names it
+# and the workers' own program, beside it (DESIGN.md 5.2)
+EXES = (EXE, os.path.join(os.path.dirname(EXE), "argo-worker"))
 SECONDS = float(os.environ.get("SOAK_SECONDS") or 60)
 NCLIENTS = int(os.environ.get("SOAK_CLIENTS") or 3)
 RAPID_PAUSE = 0.01     # between the rapid client's sessions
@@ -321,7 +323,7 @@ def rss_fds(pid):
                 if "-" in head[0] and len(head) >= 5:     # a mapping
                     lo, hi = (int(x, 16) for x in head[0].split("-"))
                     name = head[5].strip() if len(head) >= 6 else ""
-                    if name == EXE:
+                    if name in EXES:
                         skip, exe_end = True, hi
                     else:
                         skip = name == "" and (hi - lo >= BIG_ANON or
