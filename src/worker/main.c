@@ -104,6 +104,12 @@ main(int argc, char *argv[])
 	char			 err[ARGO_ERR_LEN];
 	size_t			 i;
 
+	/*
+	 * Not dumpable: the exec made us so again, and any process of our
+	 * account (nobody, when argo-server does not exist) could otherwise
+	 * read a session's password out of our memory.  No core file either.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_init(1, 0);
 	log_to_relay(STDERR_FILENO);
 	if (argc != 3)

@@ -94,6 +94,10 @@ def test_worker_status_as_root(d):
             assert st["NoNewPrivs"] == "1"
             assert st["Seccomp"] == "2"
         assert os.readlink("/proc/%d/root" % w) == d.server["chroot"]
+        # Not dumpable (an exec makes a process dumpable again): no other
+        # process of its account may read a session out of its memory.
+        # The kernel shows that as /proc/PID/status owned by root.
+        assert os.stat("/proc/%d/status" % w).st_uid == 0, "dumpable"
 
 
 @pytest.mark.skipif(ROOT, reason="the not-root case (as root the workers "
