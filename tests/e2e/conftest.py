@@ -172,8 +172,10 @@ class Daemon:
     toolstack (when available) and log file."""
 
     def __init__(self, root, server=None, allow=None, users=None,
-                 cfgs=None, toolstack="xl", require_toolstack=False):
+                 cfgs=None, toolstack="xl", require_toolstack=False,
+                 binary=None):
         self.root = Path(root)
+        self.binary = str(binary or ARGO_BIN)
         self.root.mkdir(parents=True, exist_ok=True)
         self.xen_dir = self.root / "xen"
         self.xen_dir.mkdir(exist_ok=True)
@@ -256,8 +258,8 @@ class Daemon:
 
     # -- life cycle
     def argv(self, *extra):
-        return WRAPPER + [ARGO_BIN, "-f", "-c", str(self.conf), "-p", "0"] + \
-            list(extra)
+        return WRAPPER + [self.binary, "-f", "-c", str(self.conf),
+                          "-p", "0"] + list(extra)
 
     def start(self, *extra):
         self.log_fd = open(self.logfile, "ab")
