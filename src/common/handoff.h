@@ -14,7 +14,9 @@
  *   5      the broker channel 6  the wake-up pipe to the master
  *   7      the instance map, read-only (imap.h)
  *   8      the map's change signal, when h_signal (else a stand-in)
- *   9...   the listeners, h_nlisten of them
+ *   9      the stop pipe: its end of file means the master is stopping
+ *          (or gone), whatever became of a signal
+ *   10...  the listeners, h_nlisten of them
  */
 #ifndef ARGO_HANDOFF_H
 #define ARGO_HANDOFF_H
@@ -36,6 +38,7 @@ enum {
 	HFD_NOTIFY,
 	HFD_MAP,
 	HFD_SIGNAL,
+	HFD_STOP,
 	HFD_LISTEN		/* the first listener */
 };
 

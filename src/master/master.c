@@ -176,7 +176,8 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 	m.m_sb = *sb;
 	make_board(&m);
 	m.m_nslots = ARGO_HARD_MAX_CLIENTS + 1;
-	if (pipe2(m.m_notify, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (pipe2(m.m_notify, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    pipe2(m.m_stop, O_CLOEXEC) == -1)
 		fatal("pipe");
 	if (log_relay_open(m.m_relay) == -1)
 		fatal("log relay");
@@ -254,6 +255,13 @@ prefork_run(struct config **confp, const char *confpath, int portopt,
 			listener_close(l);
 			listener_unlink(l);
 			pool_signal(&m, SIGTERM);
+			/*
+			 * And the end of file every worker polls: a signal
+			 * sent while a worker is still in its exec is lost
+			 * under valgrind.
+			 */
+			(void)close(m.m_stop[1]);
+			m.m_stop[1] = -1;
 			stop_at = util_now_ms();
 		}
 		if (stop_at != 0) {

@@ -105,6 +105,7 @@ spawn(struct master *m)
 	fds.sf_broker = sv[0];
 	fds.sf_notify = m->m_notify[1];
 	fds.sf_relay = m->m_relay[1];
+	fds.sf_stop = m->m_stop[0];
 	pid = spawn_worker(i, &fds);
 	switch (pid) {
 	case -1:

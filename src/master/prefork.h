@@ -34,6 +34,7 @@ struct master {
 	int		  m_generation;	/* of the configuration in force */
 	int		  m_notify[2];	/* workers -> master: took a client */
 	int		  m_relay[2];	/* workers' log lines, when detached */
+	int		  m_stop[2];	/* closed at stop: workers see EOF */
 	int		  m_ctl;	/* the broker's control socket */
 	pid_t		  m_broker;	/* 0 once it is gone */
 	int		  m_broker_status;

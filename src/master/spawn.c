@@ -273,6 +273,7 @@ child(int slot, const struct spawn_fds *fds, pid_t master)
 	src[n++] = imap_reader_fd();
 	/* Without a change signal, a stand-in the worker closes. */
 	src[n++] = imap_signal_fd() != -1 ? imap_signal_fd() : genfd;
+	src[n++] = fds->sf_stop;
 	for (i = 0; i < (int)genl->l_n && i < HANDOFF_MAX_LISTEN; i++)
 		src[n++] = genl->l_fd[i];
 	/* No core file of ours, nor of the worker's. */
@@ -293,10 +294,15 @@ child(int slot, const struct spawn_fds *fds, pid_t master)
 	argv[2] = smaster;
 	argv[3] = NULL;
 	(void)fexecve(exe, argv, wenv);
-	/* valgrind before 3.20 knows no execveat. */
+	/*
+	 * Under valgrind (make check-valgrind), whose execveat looks the
+	 * descriptor's path up again as the workers' account, which may not
+	 * search its directories (a build tree in root's home): the same file
+	 * through /proc, kept open for valgrind's own exec to find.
+	 */
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", exe);
-	if (errno == ENOSYS)
-		(void)execve(path, argv, wenv);
+	(void)fcntl(exe, F_SETFD, 0);
+	(void)execve(path, argv, wenv);
 	log_warn("cannot execute %s", exepath);
 	_exit(SPAWN_EXEC_FAILED);
 }

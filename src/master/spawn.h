@@ -39,6 +39,7 @@ struct spawn_fds {
 	int	sf_broker;	/* the worker's end of its channel */
 	int	sf_notify;
 	int	sf_relay;
+	int	sf_stop;	/* the stop pipe's read end */
 };
 
 /*

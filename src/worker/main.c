@@ -144,6 +144,7 @@ main(int argc, char *argv[])
 		env.we_unix[i] = h.h_unix[i] != 0;
 	}
 	env.we_notify = HFD_NOTIFY;
+	env.we_stop = HFD_STOP;
 	env.we_broker = HFD_BROKER;
 	env.we_generation = h.h_generation;
 	if (h.h_drop) {

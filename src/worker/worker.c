@@ -26,6 +26,8 @@
 #include "worker.h"
 #include "worker_ask.h"
 
+#define STOP_EVENT	UINT32_MAX	/* not a listener's index */
+
 static volatile sig_atomic_t worker_retire, worker_look;
 
 static void
@@ -125,7 +127,7 @@ worker_main(const struct config *conf, const struct worker_env *env)
 {
 	struct sigaction	 sa;
 	sigset_t		 waitmask;
-	struct epoll_event	 ev[HANDOFF_MAX_LISTEN];
+	struct epoll_event	 ev[HANDOFF_MAX_LISTEN + 1];
 	struct sockaddr_storage	 ss;
 	struct board		*b = env->we_board;
 	socklen_t		 sslen;
@@ -174,6 +176,12 @@ worker_main(const struct config *conf, const struct worker_env *env)
 		    -1)
 			fatal("epoll_ctl");
 	}
+	/* The master's stop, as the stop pipe's end of file (handoff.h). */
+	memset(&ev[0], 0, sizeof(ev[0]));
+	ev[0].events = EPOLLIN;
+	ev[0].data.u32 = STOP_EVENT;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, env->we_stop, &ev[0]) == -1)
+		fatal("epoll_ctl");
 	enter(env);
 
 	for (;;) {
@@ -199,7 +207,7 @@ worker_main(const struct config *conf, const struct worker_env *env)
 				ev[k].data.u32 = (uint32_t)k;
 			n = (int)env->we_nlisten;
 		} else {
-			n = epoll_pwait(ep, ev, (int)env->we_nlisten,
+			n = epoll_pwait(ep, ev, (int)env->we_nlisten + 1,
 			    leaving ? 0 : -1,
 			    leaving ? NULL : &waitmask);
 			lastlook = leaving;
@@ -209,6 +217,9 @@ worker_main(const struct config *conf, const struct worker_env *env)
 				log_warn("epoll_pwait");
 			continue;
 		}
+		for (k = 0; k < n; k++)
+			if (ev[k].data.u32 == STOP_EVENT)
+				worker_stop = 1;
 		if (must_stop(b, generation, 1))
 			_exit(0);
 		for (k = 0; k < n; k++) {

@@ -25,6 +25,7 @@ struct worker_env {
 	struct board		*we_board;
 	int			 we_slot;
 	int			 we_notify;	/* to the master: took a client */
+	int			 we_stop;	/* end of file: the master stops */
 	int			 we_broker;	/* our channel */
 	int			 we_generation;
 	const struct sandbox_ids *we_ids;	/* NULL: not started as root */
