@@ -61,7 +61,7 @@ PYTEST		= $(PYTHON) -m pytest -q -p no:cacheprovider
 E2E_ARGS	?=
 
 .PHONY: all clean install deps check check-plain check-asan check-valgrind hardened \
-	check-worker-image \
+	check-worker-image check-layout \
 	unit e2e fake-xen-check fuzz-replay fuzz lint lint-cppcheck \
 	lint-clang-tidy demo bench soak check-deb
 
@@ -173,8 +173,15 @@ abuse: $(B)/argo-server
 check-worker-image: $(B)/argo-worker $(B)/argo-server
 	sh tests/worker_image.sh $(B)/argo-worker $(B)/argo-server
 
-check-plain: argo-server check-worker-image unit fuzz-replay e2e abuse \
-	client-check
+# The tree shows the design: no call circles between files, and worker
+# files include nothing of the master's or the broker's.
+check-layout: $(B)/argo-server
+	$(PYTHON) tests/layout/check_layout.py --self-test src $(COMMON_OBJS) \
+		$(SERVER_OBJS) $(WORKER_OBJS) $(B)/obj/master/main.o \
+		$(B)/obj/worker/main.o
+
+check-plain: argo-server check-worker-image check-layout unit fuzz-replay \
+	e2e abuse client-check
 
 check-asan:
 	$(MAKE) B=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
