@@ -36,14 +36,15 @@ def status(pid):
 
 def entered(pid):
     """Whether worker PID is past its setup (a worker just forked by the
-    master, or respawned, is still root for a moment: it has not read a
+    master, or respawned, is still root for a moment, then its own account
+    with two capabilities until it has entered its cage: it has not read a
     byte from the network yet).  What shows it depends on what applies."""
     try:
         st = status(pid)
     except OSError:
         return False
     if ROOT:
-        return st["Uid"].split()[0] != "0"
+        return st["Uid"].split()[0] != "0" and int(st["CapPrm"], 16) == 0
     return VALGRIND or st["Seccomp"] == "2"
 
 
