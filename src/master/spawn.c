@@ -236,6 +236,11 @@ lay_out(const int *src, int n, int relay, int *exe)
 	int	keep[HFD_LISTEN + HANDOFF_MAX_LISTEN + 1], high[HFD_LISTEN +
 		    HANDOFF_MAX_LISTEN], i, k = 0, r;
 
+	/*
+	 * syslog's socket first: closelog() after the dup2()s below would
+	 * close whatever took its number.
+	 */
+	log_suspend();
 	/* Above every target first: a source may sit where another goes. */
 	for (i = 0; i < n; i++)
 		if ((high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 64)) == -1)
@@ -252,7 +257,6 @@ lay_out(const int *src, int n, int relay, int *exe)
 		keep[k++] = HFD_CONF + i;
 	}
 	keep[k++] = *exe;
-	log_suspend();
 	util_closefrom_except(keep, (size_t)k);
 	return (0);
 }

@@ -316,7 +316,8 @@ class SyslogSink:
 
 def test_relay_priority_at_most_err_in_syslog(tmp_path):
     """Detached, the master relays to syslog: a worker's LOG_EMERG goes out
-    as LOG_ERR (daemon facility: <27>), under the tag argo-worker[PID]."""
+    as LOG_ERR (daemon facility: <27>), under the tag argo-worker[PID]; and
+    a worker started by a master with a syslog socket serves."""
     if os.path.lexists("/dev/log"):
         pytest.skip("/dev/log exists (a syslog daemon runs): its lines "
                     "cannot be read here")
@@ -331,8 +332,41 @@ def test_relay_priority_at_most_err_in_syslog(tmp_path):
                            stdin=subprocess.DEVNULL, capture_output=True,
                            timeout=READY_TIMEOUT)
         assert r.returncode == 0, r.stderr
-        sink.wait(r"argo-server\[\d+\]: ready ", READY_TIMEOUT)
+        ready = sink.wait(r"argo-server\[\d+\]: ready listen=127\.0\.0\.1:"
+                          r"(\d+) ", READY_TIMEOUT)
+        port = int(re.search(r"listen=127\.0\.0\.1:(\d+) ",
+                             ready[0]).group(1))
         master = int(d.pidfile.read_text())
+        # Detached, a worker is started while the master holds syslog's
+        # socket: it must still get every descriptor right and serve.
+        with socket.create_connection(("127.0.0.1", port),
+                                      timeout=IO_TIMEOUT) as c:
+            c.sendall(b"list available\r\n")
+            got = b""
+            while b"300 DONE" not in got:
+                chunk = c.recv(4096)
+                assert chunk, "closed: %r" % got
+                got += chunk
+            assert got.startswith(b"200 OK"), got
+        sink.wait(r"argo-worker\[\d+\]: session start peer=127\.0\.0\.1",
+                  IO_TIMEOUT)
+        # Its descriptors are the ones src/common/handoff.h lays out, none
+        # taken by the master's closing of syslog's socket: the broker
+        # channel (5), the wake-up pipe (6), the change signal (8), the
+        # stop pipe (9), the listener (10).
+        for wp in [p for p in children_of(master)
+                   if Path("/proc/%d/comm" % p).read_text().strip()
+                   == "argo-worker"]:
+            fds = {}
+            for n in os.listdir("/proc/%d/fd" % wp):
+                try:
+                    fds[int(n)] = os.readlink("/proc/%d/fd/%s" % (wp, n))
+                except OSError:
+                    pass
+            want = {5: "socket:", 6: "pipe:", 8: "anon_inode:", 9: "pipe:",
+                    10: "socket:"}
+            for fd, kind in want.items():
+                assert fds.get(fd, "").startswith(kind), (wp, fd, fds)
         w = wait_for(lambda: [p for p in children_of(master)
                               if Path("/proc/%d/comm" % p).read_text()
                               .strip() == "argo-worker"], READY_TIMEOUT)

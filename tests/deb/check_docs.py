@@ -149,15 +149,18 @@ def main():
         check(re.search(r"^\.It Li \"?%s" % re.escape(reason), man8, re.M)
               is not None, "argo-server.8 explains 400 %s" % reason)
 
-    # The README tells which process runs which source file: every file.
+    # The README's process map is the tree (DESIGN.md 5.2): every folder
+    # of src/ on a line of its own.
     readme = open(os.path.join(root, "README")).read()
-    m = re.search(r"^Which process runs which file of src/:\n"
-                  r"(.*?)(?:\n\n|\Z)", readme, re.M | re.S)
-    mapped = set(re.findall(r"\b\w+\.c\b", m.group(1))) if m else set()
-    check(m is not None, "README maps src/ files to processes")
-    for f in sorted(os.listdir(os.path.join(root, "src"))):
-        if f.endswith(".c"):
-            check(f in mapped, "README says which process runs src/" + f)
+    m = re.search(r"^The process map is the tree.*?\n\n(.*?)(?:\n\n|\Z)",
+                  readme, re.M | re.S)
+    lines = [ln.strip() for ln in m.group(1).splitlines()] if m else []
+    check(m is not None, "README maps src/ folders to processes")
+    src = os.path.join(root, "src")
+    for d in sorted(os.listdir(src)):
+        if os.path.isdir(os.path.join(src, d)):
+            check(sum(ln.startswith("src/%s/ " % d) for ln in lines) == 1,
+                  "README's process map has a line for src/%s/" % d)
 
     example = conf5_example(conf5)
     check(example is not None and
