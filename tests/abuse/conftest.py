@@ -127,6 +127,7 @@ class Daemon:
         self.expect_rc = 0
         self.allowed_kills = set()     # worker pids a test killed itself
         self.prefix = []               # command run before it (setpriv)
+        self.binary = ARGO_BIN         # argo-server, argo-worker beside it
         self.extra_pids = []           # strays a test made, stopped at end
         self.stopped = False
         if toolstack == "xl":
@@ -181,7 +182,7 @@ class Daemon:
         self.log_fd = open(self.logfile, "ab")
         mark = self.mark()
         self.proc = subprocess.Popen(
-            self.prefix + [ARGO_BIN, "-f", "-c", str(self.conf), "-p",
+            self.prefix + [self.binary, "-f", "-c", str(self.conf), "-p",
                            str(port)],
             stdin=subprocess.DEVNULL, stdout=self.log_fd, stderr=self.log_fd,
             cwd=str(self.root))

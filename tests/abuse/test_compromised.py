@@ -394,7 +394,9 @@ def test_relay_priority_at_most_err_in_syslog(tmp_path):
 
 
 def notify_of(d, worker):
-    """A copy of WORKER's end of the pipe that wakes the master."""
+    """A copy of WORKER's end of the pipe that wakes the master (the other
+    pipe both hold is the stop pipe, whose write end only the master
+    has: the one whose end the worker holds at HFD_NOTIFY, 6)."""
     def pipes(pid):
         out = {}
         for fd in os.listdir("/proc/%d/fd" % pid):
@@ -406,8 +408,9 @@ def notify_of(d, worker):
                 out[link] = int(fd)
         return out
     shared = set(pipes(worker)) & set(pipes(d.pid))
-    assert len(shared) == 1, shared
-    return steal_fd(worker, pipes(worker)[shared.pop()])
+    notify = [link for link in shared if pipes(worker)[link] == 6]
+    assert len(notify) == 1, (shared, pipes(worker))
+    return steal_fd(worker, 6)
 
 
 def test_wakeups_without_end_leave_the_master_its_loop(rd):

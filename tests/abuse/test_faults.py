@@ -412,6 +412,14 @@ def nobody_daemon(daemon_factory):
         d = Daemon(root)
         d.prefix = [setpriv, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                     "--clear-groups"]
+        # Its programs where nobody may reach them: the master opens
+        # argo-worker by its path (a build tree may be in root's home).
+        progs = os.path.join(root, "sbin")
+        os.mkdir(progs)
+        for name in ("argo-server", "argo-worker"):
+            shutil.copy2(os.path.join(os.path.dirname(ARGO_BIN), name),
+                         progs)
+        d.binary = os.path.join(progs, "argo-server")
         daemon_factory.daemons.append(d)
         d.write_config()
         for dirpath, dirs, files in os.walk(root):
