@@ -38,16 +38,32 @@ rescan(long long now)
 		asked = now;
 }
 
+/* Our copy of the map the broker published last. */
+static void
+take(void)
+{
+	uint64_t	seq;
+
+	if (imap_seq() != mine_seq &&
+	    (seq = imap_copy(&mine, &mine_flags)) != 0)
+		mine_seq = seq;
+}
+
+/*
+ * Whether to ask for a rescan is judged on the map published last, not
+ * on our older copy: another worker's request may have published one
+ * that nothing watches (xen_dir unreadable: the empty map), and only a
+ * rescan can tell whether that still holds.
+ */
 const struct instances *
 wmap_get(void)
 {
 	long long	now = util_now_ms();
-	uint64_t	seq;
 
-	if (stale(now))
+	take();
+	if (stale(now)) {
 		rescan(now);
-	if (imap_seq() != mine_seq &&
-	    (seq = imap_copy(&mine, &mine_flags)) != 0)
-		mine_seq = seq;
+		take();
+	}
 	return (&mine);
 }

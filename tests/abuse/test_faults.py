@@ -298,6 +298,25 @@ def test_xen_dir_replaced_at_runtime(daemon_factory):
     assert not d.grep("killed by signal|exited with status")
 
 
+def test_xen_dir_back_seen_by_a_worker_that_saw_it_whole(daemon_factory):
+    """Two workers both hold the whole, watched map; xen_dir goes (worker
+    A's request publishes the empty map) and comes back (no event: nothing
+    watches it then).  Worker B's next request must rescan, not take the
+    empty map for the truth because its own copy was watched.  (Before
+    the fix only the 1 s recheck brought the names back.)"""
+    d = daemon_factory(server={"workers": "2"})
+    x = d.xen_dir
+    with d.session() as a, d.session() as b:    # two workers, both held
+        assert body(a.cmd("list available")) == NAMES
+        assert body(b.cmd("list available")) == NAMES
+        saved = swap(x, lambda p: os.symlink(str(p) + ".nowhere", p))
+        try:
+            assert body(a.cmd("list available")) == []
+        finally:
+            restore(x, saved)
+        assert body(b.cmd("list available")) == NAMES
+
+
 def test_xen_dir_odd_entries(daemon_factory):
     """*.cfg entries that are a FIFO (no writer), a directory, a dangling
     link, a link loop, a link to a FIFO, plus a non-.cfg FIFO: the rest
@@ -465,10 +484,10 @@ def test_unreadable_as_nobody(nobody_daemon):
                    re.escape(str(x)), since=mark)
     finally:
         os.chmod(x, 0o755)
-    # KNOWN ISSUE (stop 17 note): now and then the first request after the
-    # directory is readable again still gets the empty map; the broker's
-    # recheck (at most DIRWATCH_RECHECK_MS) brings the names back.
-    assert wait_for(lambda: serving(d) == NAMES, 3 * SLOW)
+    # The first request after: a worker that last saw the watched map
+    # must not take the empty one another worker's request published
+    # meanwhile for the truth (worker_map.c).
+    assert serving(d) == NAMES
 
     os.chown(d.conf, 0, 0)           # mode 600, now root's
     ok, msg = d.hup(timeout=5 * SLOW)
