@@ -91,6 +91,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Who is whose child, by pid: the test harnesses' own (tests/lib).
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from procs import BROKER_COMM, comm, children_of as children  # noqa: E402
 BEFORE = os.environ.get("BENCH_BEFORE", "130d0e5")
 BEFORE_DIR = os.path.join(ROOT, "build", "bench-before", "src")
 BEFORE_ARGO = os.path.join(BEFORE_DIR, "build", "bench", "argo-server")
@@ -103,7 +106,6 @@ WARMUP = 0.5
 WORKERS = 4                     # as bench/run's daemons
 POOL = 32                       # spawn test: workers killed and refilled
 CONFIGS = 20
-BROKER_COMM = "argo-broker"
 READY_RX = r"argo-server\[(\d+)\]: ready listen=127\.0\.0\.1:(\d+)"
 EPOLL_PWAIT_NR = {"x86_64": 281, "aarch64": 22}.get(platform.machine())
 EPOLL_WCHAN = ("ep_poll", "do_epoll_wait", "do_epoll_pwait")
@@ -120,22 +122,6 @@ def die(msg):
 
 
 # ------------------------------------------------------------ /proc
-
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
-
-
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return None
-
 
 def waiting_in_epoll(pid):
     """True when pid is blocked in epoll_pwait (a worker's accept wait)."""
