@@ -104,12 +104,20 @@ check_user(const struct config *c, const struct user *u, const uint8_t *data,
 {
 	size_t	j, k;
 
-	CHECK(u->u_name != NULL && u->u_hash != NULL);
+	CHECK(u->u_name != NULL);
 	CHECK(xencfg_name_valid(u->u_name, strlen(u->u_name)));
 	CHECK(in_input(data, size, u->u_name));
 	CHECK(config_user(c, u->u_name) == u);
-	CHECK(hash_looks_ok(u->u_hash));
-	CHECK(in_input(data, size, u->u_hash));
+	/* A password, local uids (DESIGN.md 8), or both; never neither. */
+	CHECK(u->u_hash != NULL || u->u_nuids > 0);
+	if (u->u_hash != NULL) {
+		CHECK(hash_looks_ok(u->u_hash));
+		CHECK(in_input(data, size, u->u_hash));
+	}
+	CHECK(u->u_nuids == 0 || u->u_uids != NULL);
+	/* A uid is one account's: who it is must not depend on order. */
+	for (j = 0; j < u->u_nuids; j++)
+		CHECK(config_user_by_uid(c, u->u_uids[j]) == u);
 	CHECK(u->u_readonly == 0 || u->u_readonly == 1);
 	CHECK(u->u_all == 0 || u->u_all == 1);
 	CHECK(u->u_line >= 1 && (size_t)u->u_line <= nlines);
@@ -158,6 +166,18 @@ check_config(const struct config *c, const uint8_t *data, size_t size,
 	CHECK(c->c_toolstack != NULL && c->c_toolstack[0] == '/');
 	CHECK(c->c_pidfile != NULL &&
 	    (c->c_pidfile[0] == '\0' || c->c_pidfile[0] == '/'));
+	CHECK(c->c_per_host_prefix6 >= 1 && c->c_per_host_prefix6 <= 128);
+	CHECK(c->c_auth_throttle_after >= 0 &&
+	    c->c_auth_throttle_after <= 1000);
+	CHECK(c->c_auth_throttle_window >= 1 &&
+	    c->c_auth_throttle_window <= 86400);
+	CHECK(c->c_watch_interval >= 1 && c->c_watch_interval <= 60);
+	CHECK(c->c_user != NULL && c->c_user[0] != '\0');
+	CHECK(c->c_chroot != NULL && c->c_chroot[0] == '/');
+	CHECK(c->c_socket != NULL &&
+	    (c->c_socket[0] == '\0' || c->c_socket[0] == '/'));
+	CHECK(c->c_socket_mode >= 0 && c->c_socket_mode <= 0777);
+	CHECK(c->c_socket_group != NULL);
 
 	CHECK(c->c_nlisten >= 1 && c->c_nlisten <= CONFIG_MAX_LISTEN);
 	for (i = 0; i < c->c_nlisten; i++) {
@@ -253,6 +273,15 @@ check_file(const uint8_t *data, size_t size, const struct config *mc,
 	CHECK(strcmp(fc->c_xen_dir, mc->c_xen_dir) == 0);
 	CHECK(strcmp(fc->c_toolstack, mc->c_toolstack) == 0);
 	CHECK(strcmp(fc->c_pidfile, mc->c_pidfile) == 0);
+	CHECK(fc->c_per_host_prefix6 == mc->c_per_host_prefix6);
+	CHECK(fc->c_auth_throttle_after == mc->c_auth_throttle_after);
+	CHECK(fc->c_auth_throttle_window == mc->c_auth_throttle_window);
+	CHECK(fc->c_watch_interval == mc->c_watch_interval);
+	CHECK(strcmp(fc->c_user, mc->c_user) == 0);
+	CHECK(strcmp(fc->c_chroot, mc->c_chroot) == 0);
+	CHECK(strcmp(fc->c_socket, mc->c_socket) == 0);
+	CHECK(fc->c_socket_mode == mc->c_socket_mode);
+	CHECK(strcmp(fc->c_socket_group, mc->c_socket_group) == 0);
 	CHECK(fc->c_nlisten == mc->c_nlisten);
 	for (i = 0; i < fc->c_nlisten; i++)
 		CHECK(strcmp(fc->c_listen[i], mc->c_listen[i]) == 0);
@@ -264,7 +293,11 @@ check_file(const uint8_t *data, size_t size, const struct config *mc,
 		const struct user *a = &fc->c_users[i], *b = &mc->c_users[i];
 
 		CHECK(strcmp(a->u_name, b->u_name) == 0);
-		CHECK(strcmp(a->u_hash, b->u_hash) == 0);
+		CHECK((a->u_hash == NULL) == (b->u_hash == NULL));
+		CHECK(a->u_hash == NULL || strcmp(a->u_hash, b->u_hash) == 0);
+		CHECK(a->u_nuids == b->u_nuids);
+		CHECK(a->u_nuids == 0 || memcmp(a->u_uids, b->u_uids,
+		    a->u_nuids * sizeof(*a->u_uids)) == 0);
 		CHECK(a->u_readonly == b->u_readonly && a->u_all == b->u_all);
 		CHECK(a->u_line == b->u_line);
 		CHECK(a->u_ninstances == b->u_ninstances);
