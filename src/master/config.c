@@ -147,13 +147,8 @@ finish(struct parse *p, int rc, struct config **out, char *err,
 {
 	struct config	*c = p->p_conf;
 
-	if (p->p_err_line == 0 && p->p_sect == S_USER && c->c_nusers > 0 &&
-	    c->c_users[c->c_nusers - 1].u_hash == NULL &&
-	    c->c_users[c->c_nusers - 1].u_nuids == 0) {
-		p->p_line = c->c_users[c->c_nusers - 1].u_line;
-		perr(p, "user %s has no password",
-		    c->c_users[c->c_nusers - 1].u_name);
-	}
+	if (p->p_err_line == 0)
+		config_user_end(p);
 	if (p->p_err_line == 0 && rc > 0) {
 		p->p_line = rc;
 		perr(p, "syntax error (expected [section] or key = value)");

@@ -278,15 +278,7 @@ config_section_start(struct parse *p, const char *s, size_t len)
 	memcpy(name, s, len);
 	name[len] = '\0';
 	p->p_sect_line = p->p_line;
-	if (p->p_sect == S_USER && c->c_nusers > 0 &&
-	    c->c_users[c->c_nusers - 1].u_hash == NULL &&
-	    c->c_users[c->c_nusers - 1].u_nuids == 0) {
-		struct user *u = &c->c_users[c->c_nusers - 1];
-
-		p->p_line = u->u_line;
-		perr(p, "user %s has no password", u->u_name);
-		p->p_line = p->p_sect_line;
-	}
+	config_user_end(p);
 	p->p_useen = 0;
 	if (strcmp(name, "server") == 0) {
 		p->p_sect = S_SERVER;

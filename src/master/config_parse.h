@@ -52,5 +52,9 @@ int	config_set_server(struct parse *p, const char *name, const char *value);
 int	config_add_allow(struct parse *p, const char *value);
 /* config_user.c */
 int	config_set_user(struct parse *p, const char *name, const char *value);
+/* At the end of a [user NAME] section (the next header, or the file's
+ * end): an account with neither password nor unix_users is an error at its
+ * header's line. */
+void	config_user_end(struct parse *p);
 
 #endif

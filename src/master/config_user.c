@@ -172,3 +172,20 @@ config_set_user(struct parse *p, const char *name, const char *value)
 		return (set_unix_users(p, u, value));
 	}
 }
+
+void
+config_user_end(struct parse *p)
+{
+	struct config	*c = p->p_conf;
+	struct user	*u;
+	int		 line = p->p_line;
+
+	if (p->p_sect != S_USER || c->c_nusers == 0)
+		return;
+	u = &c->c_users[c->c_nusers - 1];
+	if (u->u_hash != NULL || u->u_nuids > 0)
+		return;
+	p->p_line = u->u_line;
+	perr(p, "user %s has no password", u->u_name);
+	p->p_line = line;
+}
