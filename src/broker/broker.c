@@ -32,6 +32,7 @@
 #include "config_load.h"
 #include "dirwatch.h"
 #include "imap_write.h"
+#include "instances_scan.h"
 #include "log.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
 
 #include "broker.h"
 #include "imap_write.h"
+#include "instances_scan.h"
 #include "log.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /*
  * instances_file.c: one *.cfg file of xen_dir, read and judged for the
- * instance scan (instances.c).  Runs in the broker.  A file is opened
+ * instance scan (instances_scan.c).  Runs in the broker.  A file is opened
  * O_NONBLOCK (a FIFO never blocks), checked to be regular after open, and
  * read up to ARGO_MAX_CFG_FILE bytes only; what is wrong with it is logged
  * once per change of the file.
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "instances.h"
 #include "instances_file.h"
+#include "instances_scan.h"
 #include "log.h"
 #include "util.h"
 #include "xencfg.h"

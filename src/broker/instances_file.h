@@ -1,5 +1,5 @@
 /*
- * instances_file.h: what instances.c (the directory) and instances_file.c
+ * instances_file.h: what instances_scan.c (the directory) and instances_file.c
  * (one file in it) share.  Not for other modules.
  */
 #ifndef ARGO_INSTANCES_FILE_H

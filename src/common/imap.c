@@ -4,7 +4,7 @@
  *
  * Why shared memory: a worker, chrooted and filtered, cannot scan xen_dir,
  * and asking the broker on every `list available` would cost two context
- * switches per request.  So the broker scans (instances.c, with its
+ * switches per request.  So the broker scans (instances_scan.c, with its
  * inotify cache) and writes the result here; a worker copies it into its
  * own memory only when the sequence number changed, and asks the broker
  * to rescan only when xen_dir may have changed or a second passed

@@ -17,7 +17,7 @@
 
 #include "cmd.h"
 #include "config_load.h"
-#include "instances.h"
+#include "instances_scan.h"
 #include "worker_ask.h"
 #include "broker_fixture.h"
 

@@ -1,5 +1,5 @@
 /*
- * instances.c: scan the *.cfg files of xen_dir into the instance map.
+ * instances_scan.c: scan the *.cfg files of xen_dir into the instance map.
  *
  * Runs in the broker, which publishes the result for the workers
  * (imap.c).  It keeps the result of its last scan.  A request that finds
@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "dirwatch.h"
-#include "instances.h"
 #include "instances_file.h"
+#include "instances_scan.h"
 #include "log.h"
 #include "util.h"
 
