@@ -9,12 +9,9 @@
  * own files, above broker_state.c (the channel table, send and close),
  * which is why closing a channel reaches them through a hook.
  */
-#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +20,9 @@
 #include "broker.h"
 #include "broker_auth.h"
 #include "imap.h"
+#include "job_child.h"
 #include "log.h"
 #include "util.h"
-
-static unsigned char	 jobbuf[PRIV_REP_MAX];	/* a child's reply */
 
 /*
  * What a closing channel holds above broker_state.c: a console is let go
@@ -83,46 +79,35 @@ do_whoami(struct bchan *ch, const struct priv_req *rq)
 	bchan_send(ch, &r, sizeof(r.h) + len, -1);
 }
 
+struct job_arg {
+	const struct bchan	*ch;
+	const struct priv_req	*rq;
+	const struct instance	*inst;
+};
+
+static size_t
+job_child(const void *arg, unsigned char *buf)
+{
+	const struct job_arg	*a = arg;
+
+	return (job_run(a->ch, a->rq, a->inst, buf));
+}
+
 static void
 job_start(struct bchan *ch, const struct priv_req *rq,
     const struct instance *inst)
 {
-	sigset_t	none;
-	int		p[2];
-	pid_t		pid, broker = getpid();
-	size_t		len, off;
-	ssize_t		n;
+	struct job_arg	a = { ch, rq, inst };
+	pid_t		pid;
+	int		fd;
 
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		log_warn("pipe");
-		bchan_reply(ch, rq, PRIV_ERROR, 0, -1);
-		return;
-	}
-	if ((pid = fork()) == 0) {
-		/* The child: default signals, dies with the broker. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != broker)
-			_exit(1);
-		(void)signal(SIGCHLD, SIG_DFL);
-		(void)signal(SIGTERM, SIG_DFL);
-		sigemptyset(&none);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		close(p[0]);
-		len = job_run(ch, rq, inst, jobbuf);
-		for (off = 0; off < len; off += (size_t)n)
-			if ((n = write(p[1], jobbuf + off, len - off)) <= 0)
-				_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (pid == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+	if ((pid = job_child_start(job_child, &a, &fd)) == -1) {
 		log_warn("cannot start a job");
-		close(p[0]);
 		bchan_reply(ch, rq, PRIV_ERROR, 0, -1);
 		return;
 	}
 	ch->ch_job = pid;
-	ch->ch_jobfd = p[0];
+	ch->ch_jobfd = fd;
 	ch->ch_rq = *rq;
 	ch->ch_rbuf = util_xmalloc(PRIV_REP_MAX + 1);
 	ch->ch_rlen = 0;

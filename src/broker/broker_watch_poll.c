@@ -12,11 +12,9 @@
  * to it through what it registered (bwatch_poll_init), so that this file
  * sits below it and never calls up.
  */
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +23,7 @@
 
 #include "broker.h"
 #include "domlist.h"
+#include "job_child.h"
 #include "log.h"
 #include "toolstack.h"
 #include "util.h"
@@ -34,8 +33,6 @@ static int		 poll_fd = -1;	/* its reply, till read whole */
 static unsigned char	*poll_buf;
 static size_t		 poll_len;
 static long long	 poll_next, poll_deadline;
-
-static unsigned char	 repbuf[PRIV_REP_MAX];
 
 static int	(*watchers)(void);
 static void	(*polled)(const struct domlist *);
@@ -89,52 +86,37 @@ poll_done(void)
 	}
 }
 
+static size_t
+poll_child(const void *arg, unsigned char *buf)
+{
+	const struct config	*c = arg;
+	struct priv_rep		 rep;
+	size_t			 len;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.p_magic = PRIV_MAGIC;
+	rep.p_type = PRIV_LIST;
+	len = toolstack_reply(toolstack_run(c, "list", NULL, NULL),
+	    "watch: list", &rep, (char *)buf + sizeof(rep));
+	memcpy(buf, &rep, sizeof(rep));
+	return (len);
+}
+
 /* `TOOL list` in a child, whose reply comes back on a pipe. */
 static void
 poll_start(long long now)
 {
 	const struct config	*c = broker_confs->bc_conf;
-	struct priv_rep		 rep;
-	sigset_t		 none;
-	size_t			 len, off;
-	ssize_t			 n;
-	pid_t			 pid, broker = getpid();
-	int			 p[2];
+	pid_t			 pid;
+	int			 fd;
 
 	poll_next = now + (long long)c->c_watch_interval * 1000;
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		log_warn("watch: pipe");
-		return;
-	}
-	if ((pid = fork()) == 0) {
-		/* As a job's child (broker_chan.c): default signals. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != broker)
-			_exit(1);
-		(void)signal(SIGCHLD, SIG_DFL);
-		(void)signal(SIGTERM, SIG_DFL);
-		sigemptyset(&none);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		close(p[0]);
-		memset(&rep, 0, sizeof(rep));
-		rep.p_magic = PRIV_MAGIC;
-		rep.p_type = PRIV_LIST;
-		len = toolstack_reply(toolstack_run(c, "list", NULL, NULL),
-		    "watch: list", &rep, (char *)repbuf + sizeof(rep));
-		memcpy(repbuf, &rep, sizeof(rep));
-		for (off = 0; off < len; off += (size_t)n)
-			if ((n = write(p[1], repbuf + off, len - off)) <= 0)
-				_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (pid == -1 || fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+	if ((pid = job_child_start(poll_child, c, &fd)) == -1) {
 		log_warn("watch: cannot start the poll");
-		close(p[0]);
 		return;
 	}
 	poll_pid = pid;
-	poll_fd = p[0];
+	poll_fd = fd;
 	poll_len = 0;
 	poll_buf = util_xmalloc(PRIV_REP_MAX + 1);
 	/* exec_run() keeps the timeout; this is the backstop. */
