@@ -80,6 +80,17 @@ session_bye(struct session *s)
 	out_append(s, "300 BYE\n", 8);
 }
 
+/* vsnprintf's length of what fits in buf (cut, never over), or -1. */
+static int
+vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int	n = vsnprintf(buf, size, fmt, ap);
+
+	if (n >= 0 && (size_t)n >= size)
+		n = (int)size - 1;
+	return (n);
+}
+
 void
 session_error(struct session *s, const char *fmt, ...)
 {
@@ -88,12 +99,10 @@ session_error(struct session *s, const char *fmt, ...)
 	int	n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
 	out_append(s, "400 ", 4);
 	out_append(s, buf, (size_t)n);
 	out_append(s, "\n", 1);
@@ -135,12 +144,10 @@ session_bodyf(struct session *s, const char *fmt, ...)
 	int	n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
 	session_body(s, buf, (size_t)n);
 }
 
