@@ -11,8 +11,6 @@
  * outcome.  At most -j hosts are in flight; the next starts as soon as
  * one is finished.
  */
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -26,6 +24,7 @@
 #include "net.h"
 #include "out.h"
 #include "reply.h"
+#include "stream.h"
 #include "transport.h"
 #include "xutil.h"
 
@@ -35,13 +34,9 @@ struct job {
 	size_t		 j_index;
 	enum job_state	 j_state;
 	struct dial	 j_dial;
-	int		 j_fd;
+	struct stream	 j_s;
 	long long	 j_deadline;
-	struct reader	 j_in;
 	struct reply	 j_reply;
-	char		*j_out;		/* to send; may hold the password */
-	size_t		 j_outlen;
-	size_t		 j_outoff;
 	int		 j_status;
 };
 
@@ -49,33 +44,6 @@ static const struct host	*f_hosts;
 static const struct request	*f_rq;
 static const struct opts	*f_opts;
 static int			 f_worst;
-
-static void
-drop_out(struct job *j)
-{
-	xfree_secret(j->j_out, j->j_outlen);
-	j->j_out = NULL;
-	j->j_outlen = j->j_outoff = 0;
-}
-
-static void
-queue(struct job *j, const char *a, size_t alen, const char *b, size_t blen,
-    const char *c, size_t clen)
-{
-	drop_out(j);
-	j->j_outlen = alen + blen + clen;
-	j->j_out = xmalloc(j->j_outlen);
-	memcpy(j->j_out, a, alen);
-	memcpy(j->j_out + alen, b, blen);
-	memcpy(j->j_out + alen + blen, c, clen);
-}
-
-static void
-queue_auth(struct job *j)
-{
-	drop_out(j);
-	j->j_out = argo_auth_line(f_rq->rq_user, f_rq->rq_pass, &j->j_outlen);
-}
 
 /* Is the command's first word w? */
 static int
@@ -95,9 +63,9 @@ queue_command(struct job *j)
 
 	/* After a `quit` of its own the server would not read ours. */
 	if (first_word("quit") || first_word("exit"))
-		queue(j, w, f_rq->rq_len, "\n", 1, "", 0);
+		stream_queue(&j->j_s, w, f_rq->rq_len, "\n", 1);
 	else
-		queue(j, w, f_rq->rq_len, quit, sizeof(quit) - 1, "", 0);
+		stream_queue(&j->j_s, w, f_rq->rq_len, quit, sizeof(quit) - 1);
 }
 
 static void
@@ -116,12 +84,8 @@ finish(struct job *j, int status, const char *fmt, ...)
 		va_end(ap);
 		out_error(j->j_index, "%s", msg);
 	}
-	if (j->j_fd != -1)
-		transport_close(j->j_fd);
-	j->j_fd = -1;
+	stream_close(&j->j_s);
 	dial_stop(&j->j_dial);
-	reader_free(&j->j_in);
-	drop_out(j);
 	j->j_state = J_DONE;
 	if (status > f_worst)
 		f_worst = status;
@@ -134,12 +98,12 @@ dialed(struct job *j)
 {
 	switch (j->j_dial.d_state) {
 	case DIAL_OPEN:
-		j->j_fd = dial_take(&j->j_dial);
+		stream_open(&j->j_s, dial_take(&j->j_dial));
 		dial_stop(&j->j_dial);
-		reader_init(&j->j_in);
 		memset(&j->j_reply, 0, sizeof(j->j_reply));
 		if (f_rq->rq_user != NULL) {
-			queue_auth(j);
+			stream_queue_auth(&j->j_s, f_rq->rq_user,
+			    f_rq->rq_pass);
 			j->j_state = J_AUTH;
 		} else {
 			queue_command(j);
@@ -163,42 +127,46 @@ start(struct job *j)
 	dialed(j);
 }
 
-/* One line of the reply; the job may be finished after it. */
-static void
-line(struct job *j, const char *l, size_t len)
+/* One line of the reply (stream_io()): -1 when it finished the job. */
+static int
+line(void *arg, char *l, size_t len)
 {
-	enum reply_ev	ev;
+	struct job	*j = arg;
+	enum reply_ev	 ev;
 
 	if (j->j_state == J_BYE)
-		return;		/* 300 BYE or anything: EOF decides */
+		return (0);	/* 300 BYE or anything: EOF decides */
 	ev = reply_line(&j->j_reply, l, len);
 	if (ev == RP_BAD) {
 		finish(j, ARGO_EXIT_UNREACHABLE, "protocol error: "
 		    "unexpected line \"%.60s\"", l);
-		return;
+		return (-1);
 	}
 	if (ev == RP_ERROR) {
 		/* Nothing more to send but our goodbye. */
-		queue(j, "quit\n", 5, "", 0, "", 0);
+		stream_queue(&j->j_s, "quit\n", 5, "", 0);
 		j->j_status = ARGO_EXIT_REFUSED;
 		j->j_state = J_BYE;
 		out_error(j->j_index, "%s", l);
-		return;
+		return (0);
 	}
 	if (j->j_state == J_AUTH) {
 		if (ev == RP_END) {
 			queue_command(j);
 			j->j_state = J_REPLY;
 		}
-		return;		/* auth has no body */
+		return (0);	/* auth has no body */
 	}
-	if (ev == RP_BODY && out_body(j->j_index, l, len) == -1)
+	if (ev == RP_BODY && out_body(j->j_index, l, len) == -1) {
 		finish(j, ARGO_EXIT_UNREACHABLE, "reply longer than %d MiB",
 		    ARGO_CLIENT_MAX_REPLY / (1024 * 1024));
-	else if (ev == RP_END) {
+		return (-1);
+	}
+	if (ev == RP_END) {
 		j->j_status = ARGO_EXIT_OK;
 		j->j_state = J_BYE;
 	}
+	return (0);
 }
 
 static void
@@ -208,7 +176,7 @@ closed(struct job *j, const char *why)
 
 	/* An ssh that ended says why (no route, key refused, ...). */
 	if (j->j_state != J_BYE) {
-		transport_why(j->j_fd, ssh, sizeof(ssh));
+		transport_why(j->j_s.s_fd, ssh, sizeof(ssh));
 		if (ssh[0] != '\0') {
 			finish(j, ARGO_EXIT_UNREACHABLE, "%s", ssh);
 			return;
@@ -226,49 +194,18 @@ closed(struct job *j, const char *why)
 static void
 io(struct job *j, short revents)
 {
-	char	*l, *space;
-	size_t	 room, len;
-	ssize_t	 n;
-	int	 r;
+	enum stream_ev	ev;
 
 	if (j->j_state == J_DIAL) {
 		dial_check_connect(&j->j_dial);
 		dialed(j);
 		return;
 	}
-	if ((revents & POLLOUT) && j->j_outoff < j->j_outlen) {
-		n = send(j->j_fd, j->j_out + j->j_outoff,
-		    j->j_outlen - j->j_outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0)
-			j->j_outoff += (size_t)n;
-		else if (n == -1 && errno != EAGAIN && errno != EINTR)
-			j->j_outoff = j->j_outlen;	/* read what it said */
-		if (j->j_outoff == j->j_outlen)
-			drop_out(j);
-	}
-	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-		return;
-	space = reader_space(&j->j_in, &room);
-	n = recv(j->j_fd, space, room, MSG_DONTWAIT);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0)
-		reader_commit(&j->j_in, (size_t)n);
-	while (j->j_state != J_DONE && (r = reader_line(&j->j_in, &l,
-	    &len)) != 0) {
-		if (r == -1) {
-			finish(j, ARGO_EXIT_UNREACHABLE, "reply line longer "
-			    "than %d bytes", ARGO_CLIENT_MAX_RLINE);
-			return;
-		}
-		line(j, l, len);
-	}
-	if (j->j_state == J_DONE)
-		return;
-	if (n == 0)
-		closed(j, "connection closed");
-	else if (n == -1)
-		closed(j, strerror(errno));
+	ev = stream_io(&j->j_s, revents, line, j);
+	if (ev == STREAM_LONG)
+		finish(j, ARGO_EXIT_UNREACHABLE, "%s", stream_why(ev));
+	else if (ev == STREAM_EOF || ev == STREAM_ERROR)
+		closed(j, stream_why(ev));
 }
 
 static void
@@ -289,8 +226,8 @@ wanted(const struct job *j, int *fd)
 		*fd = j->j_dial.d_fd;
 		return (j->j_dial.d_state == DIAL_CONNECTING ? POLLOUT : 0);
 	}
-	*fd = j->j_fd;
-	return (POLLIN | (j->j_outoff < j->j_outlen ? POLLOUT : 0));
+	*fd = j->j_s.s_fd;
+	return (stream_events(&j->j_s));
 }
 
 /* Start jobs up to the -j bound; drop the finished from act. */
@@ -333,7 +270,7 @@ fleet_run(const struct host *hosts, size_t n, const struct request *rq,
 	out_init(hosts, n, o->o_ordered);
 	for (i = 0; i < n; i++) {
 		jobs[i].j_index = i;
-		jobs[i].j_fd = -1;
+		stream_init(&jobs[i].j_s);
 		jobs[i].j_dial.d_fd = -1;
 	}
 	while ((nact = refill(jobs, n, act, nact, &next)) > 0) {
