@@ -19,7 +19,6 @@
  * watching until then count as answered (0).
  */
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -32,6 +31,7 @@
 
 #include "net.h"
 #include "reply.h"
+#include "stream.h"
 #include "transport.h"
 #include "watch.h"
 #include "xutil.h"
@@ -42,12 +42,9 @@ struct wjob {
 	const struct host	*w_host;
 	enum wstate		 w_state;
 	struct dial		 w_dial;
-	int			 w_fd;
+	struct stream		 w_s;
 	long long		 w_deadline;	/* 0: none (streaming) */
-	struct reader		 w_in;
 	struct reply		 w_reply;
-	char			*w_out;		/* may hold the password */
-	size_t			 w_outlen, w_outoff;
 	int			 w_ended;	/* BYE: 300 DONE seen */
 };
 
@@ -57,19 +54,9 @@ static size_t			 w_n;
 static int			 w_worst;
 
 static void
-drop_out(struct wjob *j)
-{
-	xfree_secret(j->w_out, j->w_outlen);
-	j->w_out = NULL;
-	j->w_outlen = j->w_outoff = 0;
-}
-
-static void
 queue(struct wjob *j, const char *s)
 {
-	drop_out(j);
-	j->w_outlen = strlen(s);
-	j->w_out = xstrdup(s);
+	stream_queue(&j->w_s, s, strlen(s), "", 0);
 }
 
 static void
@@ -90,12 +77,8 @@ finish(struct wjob *j, int status, const char *fmt, ...)
 		(void)fflush(stdout);
 		(void)fprintf(stderr, "%s: %s\n", j->w_host->h_spec, msg);
 	}
-	if (j->w_fd != -1)
-		transport_close(j->w_fd);
-	j->w_fd = -1;
+	stream_close(&j->w_s);
 	dial_stop(&j->w_dial);
-	reader_free(&j->w_in);
-	drop_out(j);
 	j->w_state = W_DONE;
 	if (status > w_worst)
 		w_worst = status;
@@ -119,14 +102,11 @@ dialed(struct wjob *j)
 	}
 	if (j->w_dial.d_state != DIAL_OPEN)
 		return;
-	j->w_fd = dial_take(&j->w_dial);
+	stream_open(&j->w_s, dial_take(&j->w_dial));
 	dial_stop(&j->w_dial);
-	reader_init(&j->w_in);
 	memset(&j->w_reply, 0, sizeof(j->w_reply));
 	if (w_rq->rq_user != NULL) {
-		drop_out(j);
-		j->w_out = argo_auth_line(w_rq->rq_user, w_rq->rq_pass,
-		    &j->w_outlen);
+		stream_queue_auth(&j->w_s, w_rq->rq_user, w_rq->rq_pass);
 		j->w_state = W_AUTH;
 	} else {
 		queue(j, "watch\n");
@@ -134,10 +114,12 @@ dialed(struct wjob *j)
 	}
 }
 
-static void
-line(struct wjob *j, char *l, size_t len)
+/* One line (stream_io()): -1 when it finished the job. */
+static int
+line(void *arg, char *l, size_t len)
 {
-	enum reply_ev	ev = reply_line(&j->w_reply, l, len);
+	struct wjob	*j = arg;
+	enum reply_ev	 ev = reply_line(&j->w_reply, l, len);
 
 	if (j->w_state == W_BYE) {
 		/* Lines sent before the end are shown; the quit's are not. */
@@ -145,16 +127,16 @@ line(struct wjob *j, char *l, size_t len)
 			print(j, l, len);
 		else if (ev == RP_END)
 			j->w_ended = 1;
-		return;
+		return (0);
 	}
 	if (ev == RP_BAD) {
 		finish(j, ARGO_EXIT_UNREACHABLE, "protocol error: unexpected "
 		    "line \"%.60s\"", l);
-		return;
+		return (-1);
 	}
 	if (ev == RP_ERROR) {
 		finish(j, ARGO_EXIT_REFUSED, "%s", l);
-		return;
+		return (-1);
 	}
 	switch (j->w_state) {
 	case W_AUTH:
@@ -172,63 +154,42 @@ line(struct wjob *j, char *l, size_t len)
 	default:
 		if (ev == RP_BODY)
 			print(j, l, len);
-		else if (ev == RP_END)
+		else if (ev == RP_END) {
 			finish(j, ARGO_EXIT_UNREACHABLE, "the server ended the "
 			    "watch");
+			return (-1);
+		}
 		break;
 	}
+	return (0);
 }
 
 static void
 io(struct wjob *j, short revents)
 {
-	char		*l, *space, ssh[ARGO_CLIENT_ERR];
+	char		 ssh[ARGO_CLIENT_ERR];
 	const char	*why;
-	size_t	 room, len;
-	ssize_t	 n;
-	int	 r;
+	enum stream_ev	 ev;
 
 	if (j->w_state == W_DIAL) {
 		dial_check_connect(&j->w_dial);
 		dialed(j);
 		return;
 	}
-	if ((revents & POLLOUT) && j->w_outoff < j->w_outlen) {
-		n = send(j->w_fd, j->w_out + j->w_outoff, j->w_outlen -
-		    j->w_outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0)
-			j->w_outoff += (size_t)n;
-		else if (n == -1 && errno != EAGAIN && errno != EINTR)
-			j->w_outoff = j->w_outlen;	/* read what it said */
-		if (j->w_outoff == j->w_outlen)
-			drop_out(j);
+	ev = stream_io(&j->w_s, revents, line, j);
+	if (ev == STREAM_AGAIN || ev == STREAM_STOP)
+		return;
+	why = stream_why(ev);
+	if (ev == STREAM_LONG) {
+		finish(j, ARGO_EXIT_UNREACHABLE, "%s", why);
+		return;
 	}
-	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-		return;
-	space = reader_space(&j->w_in, &room);
-	n = recv(j->w_fd, space, room, MSG_DONTWAIT);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0)
-		reader_commit(&j->w_in, (size_t)n);
-	while (j->w_state != W_DONE && (r = reader_line(&j->w_in, &l,
-	    &len)) != 0) {
-		if (r == -1) {
-			finish(j, ARGO_EXIT_UNREACHABLE, "reply line longer "
-			    "than %d bytes", ARGO_CLIENT_MAX_RLINE);
-			return;
-		}
-		line(j, l, len);
-	}
-	if (j->w_state == W_DONE || n > 0)
-		return;
 	if (j->w_state == W_BYE) {
 		finish(j, ARGO_EXIT_OK, NULL);
 		return;
 	}
-	why = n == 0 ? "connection closed" : strerror(errno);
 	/* An ssh that ended says why (no route, key refused, ...). */
-	transport_why(j->w_fd, ssh, sizeof(ssh));
+	transport_why(j->w_s.s_fd, ssh, sizeof(ssh));
 	finish(j, ARGO_EXIT_UNREACHABLE, "%s", ssh[0] != '\0' ? ssh : why);
 }
 
@@ -280,7 +241,7 @@ watch_run(const struct host *hosts, size_t n, const struct request *rq,
 	now = xnow_ms();
 	for (i = 0; i < n; i++) {
 		jobs[i].w_host = &hosts[i];
-		jobs[i].w_fd = -1;
+		stream_init(&jobs[i].w_s);
 		jobs[i].w_dial.d_fd = -1;
 		jobs[i].w_state = W_DIAL;
 		jobs[i].w_deadline = now + (long long)o->o_timeout * 1000;
@@ -307,9 +268,9 @@ watch_run(const struct host *hosts, size_t n, const struct request *rq,
 				else
 					lookups = 1;
 			} else {
-				pfd[i + 2].fd = j->w_fd;
-				pfd[i + 2].events = POLLIN |
-				    (j->w_outoff < j->w_outlen ? POLLOUT : 0);
+				pfd[i + 2].fd = j->w_s.s_fd;
+				pfd[i + 2].events =
+				    (short)stream_events(&j->w_s);
 			}
 			if (j->w_deadline != 0 && (wait == -1 ||
 			    j->w_deadline - now < wait))
