@@ -43,8 +43,8 @@ $(B)/client/strutil.o: src/common/strutil.c src/common/strutil.h | $(B)/client
 $(B)/client $(B)/client/unit:
 	mkdir -p $@
 
-# cmocka tests of the parsers (hosts, replies), linked with the client's
-# objects but main.
+# cmocka tests of the parsers (hosts, replies) and of a job's stream,
+# linked with the client's objects but main.
 $(B)/client/unit/%: tests/client/unit/%.c $(CLIENT_LIBOBJS) | $(B)/client/unit
 	$(CC) $(CLIENT_CFLAGS) -Isrc/client $(LDFLAGS) -o $@ $< \
 		$(CLIENT_LIBOBJS) $(CLIENT_CMOCKA)
