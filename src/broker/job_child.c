@@ -30,7 +30,7 @@ job_child_start(job_child_fn fn, const void *arg, int *rfd)
 		/*
 		 * A child left behind by a dead broker would act on a request
 		 * nobody waits for: it dies with the broker, and checks the
-		 * broker did not die before the request took effect.
+		 * broker was still its parent once that was armed.
 		 */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
 		    getppid() != broker)
