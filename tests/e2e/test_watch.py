@@ -31,14 +31,22 @@ def d(module_factory, users_all):
                           server={"watch_interval": str(INTERVAL)})
 
 
-def quiet(d):
+def session_ends(d):
+    return sum(m.startswith("session end ") for _, m in d.messages())
+
+
+def quiet(d, ends=0):
     """Every session of the earlier tests has ended (the log says so):
     none still watches, so the broker's last poll is forgotten and a new
-    watch starts from a fresh one."""
+    watch starts from a fresh one.  With ENDS, also wait until that many
+    sessions have logged their end: a worker's lines reach the log through
+    the master's relay, so a session's client may be done before its
+    `session start` is logged."""
     def ended():
         msgs = [m for _, m in d.messages()]
-        return (sum(m.startswith("session start ") for m in msgs) ==
-                sum(m.startswith("session end ") for m in msgs))
+        e = sum(m.startswith("session end ") for m in msgs)
+        return (e >= ends and
+                sum(m.startswith("session start ") for m in msgs) == e)
     assert wait_for(ended, IO_TIMEOUT), d.log()[-3000:]
 
 
@@ -329,11 +337,18 @@ def vm_rss_kb(pid):
 
 
 @pytest.mark.slow
-def test_stalled_reader_is_dropped_with_rss_bounded(d):
+def test_stalled_reader_is_dropped_with_rss_bounded(d, request):
     # A client that reads nothing after the snapshot, with tiny buffers.
+    ends = session_ends(d)
     names = visible(d)
+    # visible()'s session, start and end, is in the log before the mark:
+    # the watch's is then the one session begun since.
+    quiet(d, ends + 1)
     mark = d.mark()
     s = socket.socket()
+    # Closed however the test ends: a watch left open would fail the
+    # next tests' quiet() instead of this one alone.
+    request.addfinalizer(s.close)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.settimeout(IO_TIMEOUT)
     s.connect(("127.0.0.1", d.port))
@@ -343,10 +358,12 @@ def test_stalled_reader_is_dropped_with_rss_bounded(d):
     assert c.line() == "200 OK"
     for _ in names:
         parse(c.line())
-    # Its worker: the one session begun since the mark.
-    worker = [pid for pid, m in d.messages(mark)
-              if m.startswith("session start peer=")]
-    assert len(worker) == 1, d.log()[mark:]
+    # Its worker: the one session begun since the mark (its line may
+    # still be on its way through the relay).
+    worker = wait_for(lambda: [pid for pid, m in d.messages(mark)
+                               if m.startswith("session start peer=")],
+                      IO_TIMEOUT)
+    assert worker and len(worker) == 1, d.log()[mark:]
     base = vm_rss_kb(worker[0])
     peak = base
     # Changes pile up: 4000 .cfg files come and go, ~115 bytes a line.
