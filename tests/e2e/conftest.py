@@ -420,6 +420,21 @@ class Daemon:
             pattern, timeout, self.log()[since:][-3000:])
         return got[0]
 
+    def wait_sessions_logged(self, ends=0):
+        """Every session logged as started has logged its end, and at
+        least ENDS have.  A worker's lines reach the log through the
+        master's relay, after its client has the reply: without this, an
+        earlier session's lines may land after a new mark."""
+        def settled():
+            msgs = [m for _, m in self.messages()]
+            e = sum(m.startswith("session end ") for m in msgs)
+            return e >= ends and e == sum(
+                m.startswith("session start ") for m in msgs)
+        assert wait_for(settled, IO_TIMEOUT), self.log()[-3000:]
+
+    def session_ends(self):
+        return sum(m.startswith("session end ") for _, m in self.messages())
+
     # -- clients
     def client(self, **kw):
         return Client(self.port, **kw)

@@ -106,6 +106,9 @@ def test_full_account(d):
 
 
 def test_audit_success_failure_denial(d):
+    # Earlier tests' refusals (rc=nosuch, rc=denied) are logged by their
+    # workers, through the relay: all in before the mark.
+    d.wait_sessions_logged()
     mark = d.mark()
     with d.session("admin") as c:
         ok(c.cmd("start web1"))

@@ -31,23 +31,11 @@ def d(module_factory, users_all):
                           server={"watch_interval": str(INTERVAL)})
 
 
-def session_ends(d):
-    return sum(m.startswith("session end ") for _, m in d.messages())
-
-
 def quiet(d, ends=0):
     """Every session of the earlier tests has ended (the log says so):
     none still watches, so the broker's last poll is forgotten and a new
-    watch starts from a fresh one.  With ENDS, also wait until that many
-    sessions have logged their end: a worker's lines reach the log through
-    the master's relay, so a session's client may be done before its
-    `session start` is logged."""
-    def ended():
-        msgs = [m for _, m in d.messages()]
-        e = sum(m.startswith("session end ") for m in msgs)
-        return (e >= ends and
-                sum(m.startswith("session start ") for m in msgs) == e)
-    assert wait_for(ended, IO_TIMEOUT), d.log()[-3000:]
+    watch starts from a fresh one (and at least ENDS sessions ended)."""
+    d.wait_sessions_logged(ends)
 
 
 def inject(d, verb, **files):
@@ -339,7 +327,7 @@ def vm_rss_kb(pid):
 @pytest.mark.slow
 def test_stalled_reader_is_dropped_with_rss_bounded(d, request):
     # A client that reads nothing after the snapshot, with tiny buffers.
-    ends = session_ends(d)
+    ends = d.session_ends()
     names = visible(d)
     # visible()'s session, start and end, is in the log before the mark:
     # the watch's is then the one session begun since.

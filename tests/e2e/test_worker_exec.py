@@ -284,11 +284,12 @@ def test_worker_unexecutable_after_start(bindir, daemon_factory):
                       r"%s as the workers' account$" % re.escape(worker),
                       since=mark)
     child = int(line.split()[1])
-    # the child's own word, relayed under its name and pid
-    text = d.log()[mark:]
-    assert re.search(r"^argo-worker\[%d\]: cannot execute %s: %s$" % (
-        child, re.escape(worker), os.strerror(errno.EACCES)), text,
-        re.M), text
+    # the child's own word, relayed under its name and pid (the relay is
+    # asynchronous: waited for, not read at once)
+    said = re.compile(r"^argo-worker\[%d\]: cannot execute %s: %s$" % (
+        child, re.escape(worker), os.strerror(errno.EACCES)), re.M)
+    assert wait_for(lambda: said.search(d.log()[mark:]), IO_TIMEOUT), \
+        d.log()[mark:]
     d.wait_log(THROTTLE, since=mark)
     os.chmod(worker, 0o755)
     # The only worker is gone: the reply comes from a new one, started
